@@ -1,0 +1,7 @@
+"""fairdf: fairness-preserving, generalizable deepfake detection."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]

@@ -1,0 +1,1 @@
+"""One module per `fairdf` sub-command (see fairdf.cli)."""

@@ -1,0 +1,60 @@
+"""`fairdf validate MANIFEST... [--scheme S] [--check-images]`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("manifests", nargs="+", metavar="MANIFEST", help="CSV manifest(s)")
+    parser.add_argument("--scheme", help="group scheme: ffpp, dfdc, celebdf, dfd (default: detect)")
+    parser.add_argument(
+        "--check-images", action="store_true", help="also decode every image, list corrupt ones"
+    )
+    parser.add_argument(
+        "--n-methods", type=int, default=5, help="number of manipulation methods (default 5)"
+    )
+    parser.add_argument(
+        "--role",
+        choices=("train", "test"),
+        help="train: fake rows need spe_label (default: train for faketrain/fakeval files)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from fairdf.data.manifest import read_manifest
+    from fairdf.data.summary import group_label_counts, group_warnings, method_counts
+    from fairdf.errors import ManifestError
+
+    failed = 0
+    for path in args.manifests:
+        try:
+            manifest = read_manifest(
+                path,
+                args.scheme,
+                role=args.role,
+                n_methods=args.n_methods,
+                check_images=args.check_images,
+            )
+        except ManifestError as exc:
+            failed += 1
+            print(f"INVALID {path}: {len(exc.problems) or 1} problem(s)")
+            for problem in exc.problems or [str(exc)]:
+                print(f"  {problem}")
+            continue
+        print(f"OK {manifest.source} ({len(manifest)} images, scheme {manifest.scheme.name})")
+        print(group_label_counts(manifest).to_string())
+        methods = method_counts(manifest)
+        if len(methods) and methods.index.max() > 0:
+            print(methods.rename_axis("method").to_string())
+        for warning in group_warnings(manifest):
+            print(f"warning: {warning}", file=sys.stderr)
+        print()
+    if failed:
+        print(
+            f"fairdf validate: {failed} of {len(args.manifests)} manifest(s) invalid",
+            file=sys.stderr,
+        )
+        return 2
+    return 0

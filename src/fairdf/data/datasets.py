@@ -1,0 +1,129 @@
+"""Datasets: paired real/fake training data (METHOD.md section 1) and plain scoring data.
+
+Items are dicts of tensors. A training batch made by `collate_pairs` holds the B reals
+followed by the B fakes, as the detector and the losses expect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+from torch.utils.data import Dataset
+
+from fairdf.data.transforms import load_image
+from fairdf.errors import DataError, ImageError
+
+Item = dict[str, torch.Tensor]
+
+
+class ImageDataset(Dataset):
+    """One item per manifest row: image `(3, S, S)`, label, group, method, row index.
+
+    With `skip_corrupt=True` an unreadable image yields None (dropped by the collate
+    functions, which count it) instead of raising ImageError.
+    """
+
+    def __init__(self, frame: pd.DataFrame, size: int, skip_corrupt: bool = False):
+        self.paths = frame["path"].tolist()
+        self.labels = frame["label"].to_numpy(np.int64)
+        self.groups = frame["group"].to_numpy(np.int64)
+        self.methods = frame["method"].to_numpy(np.int64)
+        self.size = size
+        self.skip_corrupt = skip_corrupt
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __getitem__(self, index: int) -> Item | None:
+        try:
+            image = load_image(self.paths[index], self.size)
+        except ImageError:
+            if self.skip_corrupt:
+                return None
+            raise
+        return {
+            "image": image,
+            "label": torch.tensor(self.labels[index]),
+            "group": torch.tensor(self.groups[index]),
+            "method": torch.tensor(self.methods[index]),
+            "index": torch.tensor(index),
+        }
+
+
+class RealFakePairDataset(Dataset):
+    """Each fake image once per epoch, in random order, each with a uniformly random real.
+
+    The pairing depends only on (seed, epoch), so every process of a distributed run
+    and every resumed run sees the same order. `fixed_pairing=True` uses one pairing for
+    all epochs (for validation).
+    """
+
+    def __init__(
+        self,
+        real: pd.DataFrame,
+        fake: pd.DataFrame,
+        size: int,
+        seed: int = 0,
+        fixed_pairing: bool = False,
+        skip_corrupt: bool = False,
+    ):
+        if len(real) == 0 or len(fake) == 0:
+            raise DataError("a paired dataset needs at least one real and one fake image")
+        self.real = ImageDataset(real, size, skip_corrupt)
+        self.fake = ImageDataset(fake, size, skip_corrupt)
+        self.seed = seed
+        self.fixed_pairing = fixed_pairing
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def pairing(self, epoch: int) -> tuple[np.ndarray, np.ndarray]:
+        """(fake index, real index) per position of the epoch."""
+        rng = np.random.default_rng([self.seed, 0 if self.fixed_pairing else epoch])
+        fake_order = rng.permutation(len(self.fake))
+        real_choice = rng.integers(0, len(self.real), size=len(self.fake))
+        return fake_order, real_choice
+
+    def __len__(self) -> int:
+        return len(self.fake)
+
+    def __getitem__(self, position: int) -> tuple[Item | None, Item | None]:
+        fake_order, real_choice = self._current_pairing()
+        return self.real[int(real_choice[position])], self.fake[int(fake_order[position])]
+
+    def _current_pairing(self) -> tuple[np.ndarray, np.ndarray]:
+        key = 0 if self.fixed_pairing else self.epoch
+        if getattr(self, "_cached_key", None) != key:
+            self._cached = self.pairing(key)
+            self._cached_key = key
+        return self._cached
+
+
+def _stack(items: Sequence[Item]) -> dict[str, torch.Tensor]:
+    return {key: torch.stack([item[key] for item in items]) for key in items[0]}
+
+
+def collate_images(items: Sequence[Item | None]) -> dict[str, torch.Tensor]:
+    """Stack items, dropping skipped (None) ones; `skipped` counts them."""
+    kept = [item for item in items if item is not None]
+    batch = _stack(kept) if kept else {}
+    batch["skipped"] = torch.tensor(len(items) - len(kept))
+    return batch
+
+
+def collate_pairs(pairs: Sequence[tuple[Item | None, Item | None]]) -> dict[str, torch.Tensor]:
+    """Pairs -> batch of 2B images, the B reals first; pairs with a skipped image dropped."""
+    kept = [(r, f) for r, f in pairs if r is not None and f is not None]
+    if not kept:
+        return {"skipped": torch.tensor(len(pairs))}
+    reals = _stack([r for r, _ in kept])
+    fakes = _stack([f for _, f in kept])
+    batch = {
+        key: torch.cat([reals[key], fakes[key]]) for key in ("image", "label", "group", "method")
+    }
+    batch["skipped"] = torch.tensor(len(pairs) - len(kept))
+    return batch

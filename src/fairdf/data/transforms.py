@@ -1,0 +1,60 @@
+"""Image loading and normalisation (METHOD.md section 1).
+
+Images become RGB (greyscale, RGBA and palette images are converted), are resized to
+`size x size` with bilinear interpolation and scaled to [-1, 1] (mean 0.5, std 0.5).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, UnidentifiedImageError
+
+from fairdf.errors import ImageError
+
+_DECODE_ERRORS = (OSError, UnidentifiedImageError, ValueError, SyntaxError)
+
+
+def _decode(path: Path) -> Image.Image:
+    with Image.open(path) as image:
+        image.load()
+        return image.convert("RGB")
+
+
+def open_rgb(path: str | Path) -> Image.Image:
+    """Decode an image file as RGB; raise ImageError naming the path."""
+    path = Path(path)
+    if not path.is_file():
+        raise ImageError(f"image not found: {path}")
+    try:
+        return _decode(path)
+    except _DECODE_ERRORS as exc:
+        raise ImageError(f"cannot decode image {path} ({exc}); replace or remove it") from None
+
+
+def verify_image(path: str | Path) -> str | None:
+    """Return why `path` cannot be decoded, or None when it can."""
+    path = Path(path)
+    if not path.is_file():
+        return "not found"
+    try:
+        _decode(path)
+    except _DECODE_ERRORS as exc:
+        return str(exc) or type(exc).__name__
+    return None
+
+
+def to_tensor(image: Image.Image, size: int) -> torch.Tensor:
+    """PIL RGB image -> `(3, size, size)` float tensor in [-1, 1]."""
+    if image.size != (size, size):
+        image = image.resize((size, size), Image.BILINEAR)
+    array = np.asarray(image, dtype=np.float32)  # (H, W, 3) in 0..255
+    tensor = torch.from_numpy(array).permute(2, 0, 1).contiguous()
+    return tensor.div_(127.5).sub_(1.0)
+
+
+def load_image(path: str | Path, size: int) -> torch.Tensor:
+    """Read `path` -> `(3, size, size)` float tensor in [-1, 1]."""
+    return to_tensor(open_rgb(path), size)
