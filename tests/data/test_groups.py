@@ -69,3 +69,12 @@ def test_detect_scheme():
     assert detect_scheme(male_white_6).n_groups == 6
     with pytest.raises(ManifestError, match="--scheme"):
         detect_scheme(attributes([[1, -1, 1, -1]]))
+
+
+def test_attributes_read_as_text():
+    frame = attributes([["1", "-1", "-1", "1"], ["-1", "1", "-1", "-1"]]).assign(
+        intersec_label=["2", "4"]
+    )
+    assert get_scheme("ffpp").ids_from_attributes(frame).tolist() == [2, 4]
+    no_asian_rows = attributes([["-1", "-1", "-1", "1"]]).assign(intersec_label=["6"])
+    assert detect_scheme(no_asian_rows).n_groups == 8

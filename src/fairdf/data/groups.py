@@ -77,7 +77,7 @@ class GroupScheme:
         def flag(column: str) -> np.ndarray:
             if column not in frame.columns:
                 return np.zeros(n, dtype=bool)
-            return frame[column].to_numpy() == 1
+            return _numeric(frame[column]) == 1
 
         male = flag("ismale")
         asian, white, black = flag("isasian"), flag("iswhite"), flag("isblack")
@@ -123,14 +123,14 @@ def detect_scheme(frame: pd.DataFrame, source: str = "manifest") -> GroupScheme:
     """
     if "isasian" not in frame.columns:
         return SCHEMES["celebdf"]
-    if (frame["isasian"].to_numpy() == 1).any():
+    if (_numeric(frame["isasian"]) == 1).any():
         return SCHEMES["ffpp"]
     if GROUP_COLUMN not in frame.columns:
         raise ManifestError(
             f"{source}: cannot tell the group scheme (no asian rows, no {GROUP_COLUMN}); "
             f"pass --scheme ({', '.join(SCHEMES)})"
         )
-    labels = pd.to_numeric(frame[GROUP_COLUMN], errors="coerce").to_numpy()
+    labels = _numeric(frame[GROUP_COLUMN])
     agree = [
         s
         for s in (SCHEMES["ffpp"], SCHEMES["celebdf"])
@@ -149,6 +149,13 @@ def detect_scheme(frame: pd.DataFrame, source: str = "manifest") -> GroupScheme:
     raise ManifestError(
         f"{source}: both the 8- and 6-group numbering fit; pass --scheme ({', '.join(SCHEMES)})"
     )
+
+
+def _numeric(column: pd.Series) -> np.ndarray:
+    """Numbers of a column read as text or numbers (unparseable values become NaN)."""
+    if column.dtype.kind in "iuf":
+        return column.to_numpy()
+    return pd.to_numeric(column.astype(str).str.strip(), errors="coerce").to_numpy()
 
 
 def attribute_views(scheme: GroupScheme) -> dict[str, tuple[str, ...]]:

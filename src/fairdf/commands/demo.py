@@ -1,0 +1,29 @@
+"""`fairdf demo [--out DIR]`: the whole job on built-in synthetic data, in minutes on a CPU."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", default="fairdf-demo", help="output folder (default fairdf-demo)")
+    parser.add_argument("--n", type=int, default=1200, help="number of synthetic images")
+    parser.add_argument("--epochs", type=int, help="training epochs (default from the demo config)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic data")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a value of the demo config, e.g. --set optim.sam=false",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from fairdf.demo import run_demo
+
+    run_demo(
+        args.out, n_images=args.n, epochs=args.epochs, seed=args.seed, overrides=args.overrides
+    )
+    return 0

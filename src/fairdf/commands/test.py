@@ -1,0 +1,53 @@
+"""`fairdf test --checkpoint CKPT --manifest test.csv [--manifest ...] --out DIR`."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--checkpoint", required=True, help="checkpoint folder (e.g. RUN/checkpoints/best)"
+    )
+    parser.add_argument(
+        "--manifest", action="append", required=True, help="test manifest CSV (repeatable)"
+    )
+    parser.add_argument("--out", required=True, help="output folder (must not exist)")
+    parser.add_argument("--scheme", help="group scheme of the manifests (default: detect per file)")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 ...")
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
+    parser.add_argument("--skip-corrupt", action="store_true", help="skip unreadable images")
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from fairdf.engine.checkpoint import load_checkpoint
+    from fairdf.engine.distributed import resolve_device
+    from fairdf.engine.testing import paper_table, read_test_manifests, run_test
+    from fairdf.errors import DataError
+
+    out = Path(args.out)
+    if out.exists():
+        raise DataError(f"output folder {out} exists; choose another --out or remove it")
+    manifests = read_test_manifests(args.manifest, args.scheme)
+    device = resolve_device(args.device)
+    model, info = load_checkpoint(args.checkpoint, inference_only=True, map_location=device)
+    model.to(device)
+    results = run_test(
+        model,
+        manifests,
+        out,
+        image_size=info.detector.image_size,
+        device=device,
+        batch_size=args.batch_size,
+        workers=args.workers,
+        precision=args.precision,
+        skip_corrupt=args.skip_corrupt,
+    )
+    print(paper_table(results).to_string())
+    for result in results:
+        print(f"{result.name}: {result.predictions_path}, {result.metrics_path}")
+    return 0

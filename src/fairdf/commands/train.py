@@ -1,0 +1,49 @@
+"""`fairdf train --config C [--set key=value ...] [--no-sam] [--out RUN_DIR | --resume RUN_DIR]`."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", help="YAML run config (e.g. configs/ffpp.yaml)")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config value, e.g. --set train.epochs=3 (repeatable)",
+    )
+    parser.add_argument("--no-sam", action="store_true", help="plain SGD, no loss flattening")
+    parser.add_argument("--out", help="run directory to create (default runs/<config>-<time>)")
+    parser.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR")
+
+
+def run(args: argparse.Namespace) -> int:
+    from fairdf.config import load_config
+    from fairdf.engine.train import train
+    from fairdf.errors import ConfigError
+
+    overrides = list(args.overrides) + (["optim.sam=false"] if args.no_sam else [])
+    if args.resume:
+        if args.out:
+            raise ConfigError("--resume continues RUN_DIR in place; do not pass --out with it")
+        run_dir = Path(args.resume)
+        saved = run_dir / "config.yaml"
+        if not saved.is_file():
+            raise ConfigError(
+                f"cannot resume: {saved} not found; is {run_dir} a fairdf run directory?"
+            )
+        config = load_config(args.config or saved, overrides)
+    else:
+        if not args.config:
+            raise ConfigError("--config is required for a new run (or --resume RUN_DIR)")
+        config = load_config(args.config, overrides)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        run_dir = Path(args.out or f"runs/{Path(args.config).stem}-{stamp}")
+    run_dir = train(config, run_dir, resume=bool(args.resume))
+    print(f"run directory: {run_dir}")
+    return 0

@@ -1,0 +1,91 @@
+"""Reading and checking a run's manifests before anything is written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from fairdf.config import RunConfig
+from fairdf.data.groups import GroupScheme
+from fairdf.data.manifest import Manifest, read_manifest
+from fairdf.errors import ConfigError, ManifestError
+
+
+@dataclass
+class TrainingData:
+    scheme: GroupScheme
+    train_real: Manifest
+    train_fake: Manifest
+    val_real: Manifest
+    val_fake: Manifest
+    group_counts: list[int]  # training images per group (LDAM margins)
+
+    @property
+    def validation_frame(self) -> pd.DataFrame:
+        return pd.concat([self.val_real.frame, self.val_fake.frame], ignore_index=True)
+
+
+def load_training_data(config: RunConfig) -> TrainingData:
+    """Read the four training/validation manifests, check they fit the model config."""
+    root = Path(config.data.root)
+    names = {
+        "data.train_real": config.data.train_real,
+        "data.train_fake": config.data.train_fake,
+        "data.val_real": config.data.val_real,
+        "data.val_fake": config.data.val_fake,
+    }
+    manifests = {}
+    for key, name in names.items():
+        path = root / name
+        if not path.is_file():
+            raise ConfigError(f"config key '{key}': manifest {path} not found (data.root = {root})")
+        manifests[key] = read_manifest(
+            path,
+            config.data.scheme,
+            role="train",
+            n_methods=config.model.n_methods,
+            check_files=True,
+        )
+    schemes = {m.scheme.n_groups for m in manifests.values()}
+    scheme = manifests["data.train_fake"].scheme
+    if len(schemes) > 1:
+        raise ManifestError(
+            "the training and validation manifests use different group schemes "
+            f"({sorted(schemes)} groups); set data.scheme or fix the files"
+        )
+    if scheme.n_groups != config.model.n_groups:
+        raise ConfigError(
+            f"config key 'model.n_groups' is {config.model.n_groups} but the manifests use "
+            f"scheme '{scheme.name}' with {scheme.n_groups} groups; set model.n_groups="
+            f"{scheme.n_groups} or use manifests of the right scheme"
+        )
+    train_real, train_fake = manifests["data.train_real"], manifests["data.train_fake"]
+    _require_both_labels(train_real, train_fake)
+    counts = config.data.group_counts or _count_groups(train_real, train_fake, scheme.n_groups)
+    return TrainingData(
+        scheme=scheme,
+        train_real=train_real,
+        train_fake=train_fake,
+        val_real=manifests["data.val_real"],
+        val_fake=manifests["data.val_fake"],
+        group_counts=list(counts),
+    )
+
+
+def _require_both_labels(real: Manifest, fake: Manifest) -> None:
+    if len(real) == 0 or (real.frame["label"] != 0).any():
+        raise ManifestError(
+            f"{real.source}: the real training manifest must hold only label-0 rows"
+        )
+    if len(fake) == 0 or (fake.frame["label"] != 1).any():
+        raise ManifestError(
+            f"{fake.source}: the fake training manifest must hold only label-1 rows"
+        )
+
+
+def _count_groups(real: Manifest, fake: Manifest, n_groups: int) -> list[int]:
+    groups = np.concatenate([real.frame["group"].to_numpy(), fake.frame["group"].to_numpy()])
+    return np.bincount(groups, minlength=n_groups).tolist()

@@ -1,0 +1,78 @@
+"""Process setup for single-process and torchrun/DistributedDataParallel runs.
+
+Under `torchrun` the environment holds RANK, WORLD_SIZE and LOCAL_RANK; the process
+group uses NCCL on GPUs and gloo on CPUs. Only rank 0 writes files.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import torch
+import torch.distributed as dist
+
+from fairdf.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class ProcessContext:
+    rank: int
+    world_size: int
+    device: torch.device
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+    @property
+    def distributed(self) -> bool:
+        return self.world_size > 1
+
+
+def resolve_device(name: str, local_rank: int = 0) -> torch.device:
+    """'auto' -> the local CUDA device when there is one, else the CPU."""
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise ConfigError(f"config key 'train.device': '{name}' is not a device name") from None
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ConfigError("config key 'train.device': CUDA requested but no GPU is visible")
+        if device.index is None:
+            device = torch.device("cuda", local_rank)
+    return device
+
+
+def setup_process(device_name: str) -> ProcessContext:
+    """Join the torchrun process group when launched by torchrun, else run alone."""
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+    device = resolve_device(device_name, local_rank)
+    if world_size > 1 and not dist.is_initialized():
+        if device.type == "cuda":
+            torch.cuda.set_device(device)
+        dist.init_process_group(backend="nccl" if device.type == "cuda" else "gloo")
+    return ProcessContext(rank=rank, world_size=world_size, device=device)
+
+
+def barrier(context: ProcessContext) -> None:
+    if context.distributed:
+        dist.barrier()
+
+
+def broadcast_object(context: ProcessContext, value):
+    """Rank 0's `value` on every rank."""
+    if not context.distributed:
+        return value
+    holder = [value]
+    dist.broadcast_object_list(holder, src=0)
+    return holder[0]
+
+
+def teardown(context: ProcessContext) -> None:
+    if context.distributed and dist.is_initialized():
+        dist.destroy_process_group()

@@ -1,0 +1,109 @@
+"""`fairdf test`: score test manifests with a checkpoint, write predictions and metrics."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+from fairdf.data.manifest import Manifest, read_manifest
+from fairdf.engine.evaluate import predictions_table, score_frame
+from fairdf.errors import DataError
+from fairdf.io import atomic_path
+
+
+@dataclass
+class TestSetResult:
+    name: str
+    manifest: Manifest
+    predictions_path: Path
+    metrics_path: Path
+    metrics: dict
+
+
+def test_set_names(paths: list[Path]) -> list[str]:
+    """Short unique names: the file stem, prefixed by its folder when stems repeat."""
+    stems = [p.stem for p in paths]
+    names = [f"{p.parent.name}-{p.stem}" if stems.count(p.stem) > 1 else p.stem for p in paths]
+    if len(set(names)) != len(names):
+        names = [f"{i}-{name}" for i, name in enumerate(names)]
+    return names
+
+
+def read_test_manifests(paths: list[str | Path], scheme: str | None = None) -> list[Manifest]:
+    """Read every manifest first, so that a bad one stops the run before any scoring."""
+    manifests = []
+    for path in paths:
+        if not Path(path).is_file():
+            raise DataError(f"test manifest not found: {path}; check --manifest")
+        manifests.append(read_manifest(path, scheme, role="test"))
+    return manifests
+
+
+def run_test(
+    model: torch.nn.Module,
+    manifests: list[Manifest],
+    out_dir: Path,
+    *,
+    image_size: int,
+    device: torch.device,
+    batch_size: int = 64,
+    workers: int = 0,
+    precision: str = "fp32",
+    skip_corrupt: bool = False,
+    progress=None,
+) -> list[TestSetResult]:
+    """Score each manifest; write `<name>/predictions.csv` and `<name>/metrics.json`.
+
+    The whole output folder appears atomically when every test set has been scored.
+    """
+    from fairdf.metrics import compute_metrics
+
+    names = test_set_names([m.source for m in manifests])
+    results = []
+    with atomic_path(out_dir) as tmp:
+        for name, manifest in zip(names, manifests, strict=True):
+            scored = score_frame(
+                model,
+                manifest.frame,
+                image_size=image_size,
+                device=device,
+                batch_size=batch_size,
+                workers=workers,
+                precision=precision,
+                skip_corrupt=skip_corrupt,
+                progress=progress,
+            )
+            metrics = compute_metrics(scored, manifest.scheme).to_json_dict()
+            folder = tmp / name
+            folder.mkdir(parents=True)
+            predictions_table(scored).to_csv(folder / "predictions.csv", index=False)
+            (folder / "metrics.json").write_text(json.dumps(metrics, indent=2))
+            results.append(
+                TestSetResult(
+                    name,
+                    manifest,
+                    out_dir / name / "predictions.csv",
+                    out_dir / name / "metrics.json",
+                    metrics,
+                )
+            )
+    return results
+
+
+def paper_table(results: list[TestSetResult]) -> pd.DataFrame:
+    """One row per test set: AUC and the intersectional fairness metrics, in percent."""
+    rows = {}
+    for result in results:
+        fairness = result.metrics["fairness"].get("intersectional", {})
+        row = {"n": result.metrics["overall"]["n"], "AUC": result.metrics["overall"]["auc"]}
+        for key in ("F_FPR", "F_OAE", "F_DP", "F_MEO"):
+            row[key] = fairness.get(key)
+        rows[result.name] = row
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    for column in ("AUC", "F_FPR", "F_OAE", "F_DP", "F_MEO"):
+        table[column] = pd.to_numeric(table[column], errors="coerce") * 100
+    return table.round(2)

@@ -1,0 +1,34 @@
+"""Fixtures for engine tests: one small synthetic dataset and a tiny run config."""
+
+from __future__ import annotations
+
+import pytest
+
+TINY_OVERRIDES = [
+    "model.encoder=tiny",
+    "model.image_size=32",
+    "data.workers=0",
+    "train.epochs=2",
+    "train.batch_size=8",
+    "train.progress=false",
+    "train.device=cpu",
+    "optim.lr=0.01",
+]
+
+
+@pytest.fixture(scope="session")
+def synthetic_data(tmp_path_factory):
+    from fairdf.data.synth import make_synthetic_dataset
+
+    root = tmp_path_factory.mktemp("synth") / "data"
+    return make_synthetic_dataset(root, n_images=160, size=32, seed=1)
+
+
+@pytest.fixture()
+def tiny_config(synthetic_data):
+    from fairdf.config import load_config
+
+    def make(*extra: str):
+        return load_config(None, [f"data.root={synthetic_data.root}", *TINY_OVERRIDES, *extra])
+
+    return make
