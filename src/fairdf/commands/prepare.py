@@ -1,0 +1,277 @@
+"""`fairdf prepare frames|faces|annotations|split|manifest`: from videos to manifests.
+
+fairdf prepare frames VIDEOS FRAMES            # FRAMES/<video>/<0000>.png, frames.csv
+fairdf prepare faces FRAMES FACES              # aligned crops + sidecars, faces.csv
+fairdf prepare annotations TABLE... --faces FACES/faces.csv --out annotations.csv
+fairdf prepare split FACES/faces.csv split.csv --dataset ffpp --annotations annotations.csv
+fairdf prepare manifest split.csv annotations.csv MANIFESTS
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from fairdf.errors import FairdfError
+
+MAX_SHOWN = 10
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    steps = parser.add_subparsers(dest="prepare_step", metavar="STEP")
+    for name, (adder, help_text) in STEPS.items():
+        step = steps.add_parser(name, help=help_text, description=help_text)
+        adder(step)
+
+
+def run(args: argparse.Namespace) -> int:
+    step = getattr(args, "prepare_step", None)
+    if step is None:
+        raise FairdfError("name a step: " + ", ".join(STEPS) + " (see fairdf prepare --help)")
+    return RUNNERS[step](args)
+
+
+def _workers(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    parser.add_argument(
+        "--overwrite", action="store_true", help="redo outputs that exist (default: keep them)"
+    )
+
+
+def _add_frames(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("videos", help="a video file or a folder searched recursively")
+    parser.add_argument("out", help="output folder: OUT/<video path without suffix>/<0000>.png")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--count", type=int, default=32, help="evenly spaced frames (default 32)")
+    which.add_argument("--every", type=int, metavar="K", help="every K-th frame instead")
+    parser.add_argument("--format", choices=("png", "jpg"), default="png", help="image format")
+    _workers(parser)
+
+
+def _add_faces(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("images", help="an image or a folder (e.g. the output of prepare frames)")
+    parser.add_argument("out", help="output folder for crops, sidecar CSVs and faces.csv")
+    parser.add_argument("--detector", choices=("hog", "cnn"), default="hog", help="dlib detector")
+    parser.add_argument("--size", type=int, default=256, help="crop side in pixels (default 256)")
+    parser.add_argument(
+        "--margin", type=float, default=1.3, help="crop side / face-box side (default 1.3)"
+    )
+    parser.add_argument(
+        "--upsample", type=int, help="detector upsampling (default 1 for hog, 0 for cnn)"
+    )
+    parser.add_argument(
+        "--video-of",
+        choices=("auto", "image", "folder"),
+        default="auto",
+        help="what names an image's video: frames.csv of prepare frames (auto), the image "
+        "itself, or its folder",
+    )
+    _workers(parser)
+
+
+def _add_annotations(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("tables", nargs="+", metavar="TABLE", help="attribute table(s), CSV")
+    parser.add_argument("--faces", required=True, help="faces.csv written by prepare faces")
+    parser.add_argument("--out", required=True, help="annotations.csv to write")
+    parser.add_argument(
+        "--key",
+        choices=("path", "video"),
+        help="match rows by image path or by video (default: the table's column)",
+    )
+    parser.add_argument(
+        "--undefined",
+        choices=("keep", "drop"),
+        default="drop",
+        help="rows whose gender or race is 0 (undefined): drop (default) or keep them "
+        "marked in an 'undefined' column",
+    )
+
+
+def _add_split(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("faces", help="faces.csv written by prepare faces")
+    parser.add_argument("out", help="split.csv to write")
+    parser.add_argument(
+        "--dataset", required=True, help="naming adapter: ffpp, celebdf, dfd, dfdc, generic"
+    )
+    parser.add_argument(
+        "--identity",
+        choices=("naming", "embed"),
+        default="naming",
+        help="naming: identities from file names; embed: also join videos whose dlib "
+        "face embeddings are closer than --threshold",
+    )
+    parser.add_argument("--threshold", type=float, default=0.6, help="embedding distance (0.6)")
+    parser.add_argument("--videos", help="dataset root with metadata.json files (dfdc)")
+    parser.add_argument("--annotations", help="annotations.csv, to stratify by group")
+    parser.add_argument(
+        "--ratios",
+        type=float,
+        nargs=3,
+        default=(0.6, 0.2, 0.2),
+        metavar=("TRAIN", "VAL", "TEST"),
+        help="target shares of images (default 0.6 0.2 0.2)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed for ties (default 0)")
+
+
+def _add_manifest(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("split", help="split.csv written by prepare split")
+    parser.add_argument("annotations", help="annotations.csv written by prepare annotations")
+    parser.add_argument("out", help="folder for the five manifests and methods.json")
+    parser.add_argument(
+        "--methods",
+        nargs="+",
+        metavar="NAME",
+        help="method names in spe_label order (default: sorted names)",
+    )
+
+
+def _show(title: str, items: list[str]) -> None:
+    print(f"{title}:", file=sys.stderr)
+    for item in items[:MAX_SHOWN]:
+        print(f"  {item}", file=sys.stderr)
+    if len(items) > MAX_SHOWN:
+        print(f"  ... and {len(items) - MAX_SHOWN} more", file=sys.stderr)
+
+
+def _run_frames(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from fairdf.prepare.frames import FrameSampling, prepare_frames
+
+    sampling = FrameSampling(count=args.count, every=args.every, image_format=args.format)
+    summary = prepare_frames(
+        Path(args.videos), Path(args.out), sampling, args.workers, args.overwrite
+    )
+    print(
+        f"{summary.frames} frames from {summary.videos - len(summary.unreadable)} of "
+        f"{summary.videos} videos ({summary.kept} kept from an earlier run) -> {summary.index}"
+    )
+    if summary.unreadable:
+        _show(
+            f"warning: {len(summary.unreadable)} unreadable video(s), skipped",
+            [f"{video}: {reason}" for video, reason in summary.unreadable],
+        )
+    return 0
+
+
+def _run_faces(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from fairdf.prepare.crops import prepare_faces
+    from fairdf.prepare.faces import CropOptions
+
+    options = CropOptions(args.detector, args.size, args.margin, args.upsample)
+    summary = prepare_faces(
+        Path(args.images), Path(args.out), options, args.workers, args.video_of, args.overwrite
+    )
+    print(
+        f"{summary.crops} face crops from {summary.images} images "
+        f"({summary.reused} kept from an earlier run) -> {summary.index}"
+    )
+    if summary.skipped:
+        no_face = sum(reason == "no face found" for _, reason in summary.skipped)
+        _show(
+            f"warning: {len(summary.skipped)} image(s) without a crop ({no_face} without a "
+            f"face, {len(summary.skipped) - no_face} unreadable; all in skipped.csv)",
+            [f"{image}: {reason}" for image, reason in summary.skipped],
+        )
+    return 0
+
+
+def _run_annotations(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from fairdf.prepare.annotations import import_annotations
+
+    summary = import_annotations(
+        [Path(t) for t in args.tables],
+        Path(args.faces),
+        Path(args.out),
+        key=args.key,
+        undefined=args.undefined,
+    )
+    action = "dropped" if args.undefined == "drop" else "kept (see column 'undefined')"
+    print(
+        f"{summary.rows} annotation rows; {summary.undefined} with undefined gender or race "
+        f"({summary.conflicting} marking several races) {action}"
+    )
+    print(
+        f"{summary.annotated} of {summary.crops} crops annotated -> {summary.path}"
+        + (
+            f"; {summary.ambiguous} crops matched rows that disagree (first kept)"
+            if summary.ambiguous
+            else ""
+        )
+    )
+    if summary.unmatched_rows:
+        _show(
+            f"warning: {len(summary.unmatched_rows)} annotation row(s) match no crop",
+            summary.unmatched_rows,
+        )
+    return 0
+
+
+def _run_split(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from fairdf.prepare.split import split_dataset
+
+    summary = split_dataset(
+        Path(args.faces),
+        Path(args.out),
+        args.dataset,
+        videos_root=Path(args.videos) if args.videos else None,
+        identity=args.identity,
+        annotations=Path(args.annotations) if args.annotations else None,
+        ratios=args.ratios,
+        seed=args.seed,
+        threshold=args.threshold,
+    )
+    frame = summary.frame
+    target = " / ".join(f"{r:.2f}" for r in summary.ratios)
+    print(
+        f"{len(frame)} crops, {frame['component'].nunique()} identity components -> "
+        f"{summary.path}\nshare of images per split (target {target}):"
+    )
+    print(summary.table.to_string())
+    return 0
+
+
+def _run_manifest(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from fairdf.prepare.manifests import build_manifests
+
+    summary = build_manifests(
+        Path(args.split), Path(args.annotations), Path(args.out), args.methods
+    )
+    print(f"scheme {summary.scheme.name} ({summary.scheme.n_groups} groups) -> {summary.folder}")
+    for name, count in summary.counts.items():
+        print(f"  {name}.csv: {count} images")
+        if count == 0:
+            print(f"warning: {name}.csv is empty", file=sys.stderr)
+    mapping = ", ".join(f"{name}={number}" for name, number in summary.methods.items())
+    print(f"spe_label: {mapping} (methods.json)")
+    if summary.unannotated:
+        _show(
+            f"warning: {len(summary.unannotated)} crop(s) have no attributes, left out",
+            summary.unannotated,
+        )
+    return 0
+
+
+STEPS = {
+    "frames": (_add_frames, "sample frames from videos (OpenCV)"),
+    "faces": (_add_faces, "detect, align and crop the largest face per image (dlib)"),
+    "annotations": (_add_annotations, "match demographic attribute tables to the crops"),
+    "split": (_add_split, "identity-disjoint train/val/test split, stratified by group"),
+    "manifest": (_add_manifest, "write faketrain/realtrain/fakeval/realval/test.csv"),
+}
+RUNNERS = {
+    "frames": _run_frames,
+    "faces": _run_faces,
+    "annotations": _run_annotations,
+    "split": _run_split,
+    "manifest": _run_manifest,
+}
