@@ -29,14 +29,19 @@ def method_counts(manifest: Manifest) -> pd.Series:
 
 
 def group_warnings(manifest: Manifest) -> list[str]:
-    """Groups with no real or no fake images (their FPR/TPR will be undefined)."""
+    """Groups with no real or no fake images (their FPR/TPR will be undefined).
+
+    A file holding one class only (realtrain, faketrain, ...) is only checked for groups
+    without any image.
+    """
     counts = group_label_counts(manifest)
+    has_real, has_fake = counts["real"].sum() > 0, counts["fake"].sum() > 0
     warnings = []
     for name, row in counts.iterrows():
         if row["total"] == 0:
             warnings.append(f"{manifest.name}: group {name} has no images")
-        elif row["real"] == 0:
+        elif has_real and row["real"] == 0:
             warnings.append(f"{manifest.name}: group {name} has no real images (FPR undefined)")
-        elif row["fake"] == 0:
+        elif has_fake and row["fake"] == 0:
             warnings.append(f"{manifest.name}: group {name} has no fake images (TPR undefined)")
     return warnings

@@ -1,0 +1,204 @@
+"""`compute_metrics`: detection and fairness metrics of a predictions table, as one result."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from fairdf.data.groups import GroupScheme, get_scheme
+from fairdf.errors import ConfigError, DataError
+from fairdf.metrics.bootstrap import INTERVAL_METRICS, bootstrap_statistics, percentile_interval
+from fairdf.metrics.detection import group_exclusions, group_table, predicted_fake
+from fairdf.metrics.fairness import fairness_exclusions, fairness_of_table
+from fairdf.metrics.predictions import PredictionTable, prepare_predictions
+from fairdf.metrics.views import OVERALL, View, build_views, column_view, overall_view
+
+OVERALL_COLUMNS = ("n", "auc", "acc", "eer", "ap", "fpr", "tpr")
+PREDICTION_RULE = "fake if score > threshold"
+
+
+@dataclass
+class MetricsResult:
+    """Metrics of one predictions table; NaN marks an undefined value (null in JSON).
+
+    `groups` maps each view to its group table (rows = groups, columns =
+    `detection.GROUP_COLUMNS`); `intervals` (bootstrap) mirrors overall/fairness/groups
+    with (low, high) pairs.
+    """
+
+    overall: dict[str, float]
+    fairness: dict[str, dict[str, float]]
+    groups: dict[str, pd.DataFrame]
+    excluded: list[dict[str, str | None]]
+    meta: dict[str, Any]
+    intervals: dict[str, Any] | None = None
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict: fractions, null for undefined values (never NaN)."""
+        result = {
+            "overall": {k: _json_number(v) for k, v in self.overall.items()},
+            "fairness": {
+                view: {k: _json_number(v) for k, v in values.items()}
+                for view, values in self.fairness.items()
+            },
+            "groups": {
+                view: {
+                    str(group): {k: _json_number(v) for k, v in row.items()}
+                    for group, row in table.to_dict(orient="index").items()
+                }
+                for view, table in self.groups.items()
+            },
+            "excluded": [dict(entry) for entry in self.excluded],
+            "meta": dict(self.meta),
+        }
+        if self.intervals is not None:
+            result["intervals"] = self.intervals
+        return result
+
+
+def _json_number(value: Any) -> int | float | None:
+    if value is None:
+        return None
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    number = float(value)
+    return None if math.isnan(number) else number
+
+
+def compute_metrics(
+    table: pd.DataFrame | PredictionTable,
+    scheme: str | GroupScheme | None = None,
+    by: Iterable[str] = (),
+    threshold: float = 0.5,
+    *,
+    reference_convention: bool = False,
+    n_bootstrap: int = 0,
+    ci: float = 0.95,
+    cluster_by: str | None = None,
+    seed: int = 0,
+) -> MetricsResult:
+    """Overall, per-group and fairness metrics of `table`, optionally with bootstrap intervals.
+
+    A DataFrame is validated with `prepare_predictions` first (rows named by position).
+    `by` adds one view per categorical column. With `n_bootstrap` > 0, percentile
+    intervals at level `ci` from resampling rows, or whole clusters of `cluster_by`.
+    """
+    _check_options(threshold, n_bootstrap, ci, cluster_by)
+    if not isinstance(table, PredictionTable):
+        table = prepare_predictions(table, scheme, reference_convention=reference_convention)
+    elif scheme is not None and get_scheme(scheme) != table.scheme:
+        raise DataError(
+            f"{table.source}: read with scheme '{table.scheme.name}', not '{get_scheme(scheme).name}'"
+        )
+    views = build_views(table, by)
+    predicted = predicted_fake(table.score, threshold)
+    result = _point_estimates(table, views, predicted)
+    result.meta.update(
+        threshold=float(threshold),
+        rule=PREDICTION_RULE,
+        n_bootstrap=int(n_bootstrap),
+        ci=float(ci) if n_bootstrap else None,
+        cluster_by=cluster_by if n_bootstrap else None,
+        seed=int(seed) if n_bootstrap else None,
+    )
+    if n_bootstrap:
+        clusters = column_view(table, cluster_by).codes if cluster_by else None
+        all_views = [overall_view(len(table)), *views]
+        statistics = bootstrap_statistics(
+            table.label,
+            table.score,
+            predicted,
+            all_views,
+            n_bootstrap,
+            clusters=clusters,
+            seed=seed,
+        )
+        interval = _IntervalBuilder(statistics, ci)
+        result.intervals = _intervals(result, interval)
+        # resamples where a statistic was undefined (e.g. no real image drawn for a
+        # group); its interval uses the other resamples
+        result.meta["bootstrap_undefined"] = interval.undefined
+    return result
+
+
+def _point_estimates(
+    table: PredictionTable, views: list[View], predicted: np.ndarray
+) -> MetricsResult:
+    """Overall and per-group metrics, fairness per view and the excluded values."""
+    label, score = table.label, table.score
+    overall_table = group_table(overall_view(len(table)), label, score, predicted)
+    overall_row = overall_table.iloc[0]
+    groups = {view.name: group_table(view, label, score, predicted) for view in views}
+    fairness = {name: fairness_of_table(t, overall_row) for name, t in groups.items()}
+    excluded = group_exclusions(OVERALL, overall_table)
+    for name, group_metrics in groups.items():
+        excluded += group_exclusions(name, group_metrics)
+        excluded += fairness_exclusions(name, group_metrics, fairness[name])
+    meta = {
+        "source": table.source,
+        "scheme": table.scheme.name,
+        "convention": table.convention,
+        "views": [view.name for view in views],
+    }
+    overall = {name: overall_table[name].iloc[0] for name in OVERALL_COLUMNS}  # n stays int
+    return MetricsResult(overall, fairness, groups, excluded, meta)
+
+
+def _check_options(threshold: float, n_bootstrap: int, ci: float, cluster_by: str | None) -> None:
+    if not (math.isfinite(threshold) and 0.0 <= threshold <= 1.0):
+        raise ConfigError(f"threshold {threshold} is not in [0, 1]; scores are p(fake)")
+    if n_bootstrap < 0:
+        raise ConfigError(f"bootstrap resamples {n_bootstrap} is negative; use 0 (none) or more")
+    if not 0.0 < ci < 1.0:
+        raise ConfigError(f"interval level {ci} is not in (0, 1); e.g. 0.95")
+    if cluster_by is not None and n_bootstrap == 0:
+        raise ConfigError("cluster resampling needs bootstrap resamples; add --bootstrap N")
+
+
+class _IntervalBuilder:
+    """Percentile intervals of the bootstrap statistics; counts resamples left undefined."""
+
+    def __init__(self, statistics: dict[tuple[str, ...], np.ndarray], ci: float):
+        self.statistics, self.ci = statistics, ci
+        self.undefined: dict[str, int] = {}
+
+    def __call__(self, point: float, *key: str) -> list[float] | None:
+        """[low, high] of statistic `key`; None where the point estimate is undefined."""
+        if math.isnan(point):
+            return None
+        values = self.statistics[key]
+        if missing := int(np.isnan(values).sum()):
+            self.undefined["/".join(key)] = missing
+        bounds = percentile_interval(values, self.ci)
+        return None if bounds is None else list(bounds)
+
+
+def _intervals(result: MetricsResult, interval: _IntervalBuilder) -> dict[str, Any]:
+    """[low, high] per metric, nested like the result."""
+    return {
+        "overall": {
+            name: interval(result.overall[name], "overall", name) for name in INTERVAL_METRICS
+        },
+        "fairness": {
+            view: {
+                metric: interval(point, "fairness", view, metric)
+                for metric, point in values.items()
+            }
+            for view, values in result.fairness.items()
+        },
+        "groups": {
+            view: {
+                str(group): {
+                    name: interval(table.at[group, name], "groups", view, str(group), name)
+                    for name in INTERVAL_METRICS
+                }
+                for group in table.index
+            }
+            for view, table in result.groups.items()
+        },
+    }

@@ -1,0 +1,138 @@
+"""Readable text tables of a `MetricsResult` (metrics in percent, as in the paper)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from fairdf.metrics.compute import OVERALL_COLUMNS, MetricsResult
+from fairdf.metrics.detection import GROUP_COLUMNS
+from fairdf.metrics.fairness import FAIRNESS_METRICS
+
+COUNT_COLUMNS = ("n", "n_real", "n_fake")
+HEADERS = {"n_real": "real", "n_fake": "fake", "FPR_gap": "FPR gap", "AUC_gap": "AUC gap"}
+HEADERS["ErrorRate_gap"] = "ErrRate gap"
+
+
+def _header(name: str) -> str:
+    return HEADERS.get(name, name if name.startswith("F_") or name == "n" else name.upper())
+
+
+def _percent(value: Any, digits: int) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return f"{100 * float(value):.{digits}f}"
+
+
+def _bounds(interval: Sequence[float] | None, digits: int) -> str:
+    if interval is None:
+        return ""
+    return f"[{_percent(interval[0], digits)}, {_percent(interval[1], digits)}]"
+
+
+def render(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Columns padded to width: the first left-aligned, the others right-aligned."""
+    widths = [max(len(str(r[i])) for r in (header, *rows)) for i in range(len(header))]
+
+    def line(cells: Sequence[str]) -> str:
+        first = str(cells[0]).ljust(widths[0])
+        rest = (str(c).rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True))
+        return "  ".join((first, *rest)).rstrip()
+
+    return "\n".join([line(header), *(line(r) for r in rows)])
+
+
+def _rows(
+    label: str,
+    counts: list[str],
+    values: dict[str, Any],
+    intervals: dict[str, Any] | None,
+    names: Sequence[str],
+    digits: int,
+) -> list[list[str]]:
+    """The value row of one entity, and below it its interval row when bootstrapped."""
+    rows = [[label, *counts, *(_percent(values[k], digits) for k in names)]]
+    if intervals is not None:
+        blanks = [""] * len(counts)
+        rows.append(["  interval", *blanks, *(_bounds(intervals.get(k), digits) for k in names)])
+    return rows
+
+
+def _overall(result: MetricsResult) -> str:
+    intervals = result.intervals["overall"] if result.intervals else None
+    names = OVERALL_COLUMNS[1:]
+    rows = _rows("all", [str(int(result.overall["n"]))], result.overall, intervals, names, 2)
+    return "Overall (%)\n" + render(["", "n", *(_header(k) for k in names)], rows)
+
+
+def _fairness(result: MetricsResult) -> str:
+    rows = []
+    for view, values in result.fairness.items():
+        intervals = result.intervals["fairness"][view] if result.intervals else None
+        rows += _rows(view, [], values, intervals, FAIRNESS_METRICS, 3)
+    title = "Fairness (%, lower is fairer; F_FPR and F_EO are sums over groups)"
+    return title + "\n" + render(["view", *(_header(m) for m in FAIRNESS_METRICS)], rows)
+
+
+def _groups(result: MetricsResult, view: str) -> str:
+    names = [k for k in GROUP_COLUMNS if k not in COUNT_COLUMNS]
+    rows = []
+    for group, row in result.groups[view].iterrows():
+        intervals = result.intervals["groups"][view][str(group)] if result.intervals else None
+        counts = [str(int(row[k])) for k in COUNT_COLUMNS]
+        rows += _rows(str(group), counts, row.to_dict(), intervals, names, 2)
+    header = ["group", *(_header(k) for k in GROUP_COLUMNS)]
+    return f"Groups: {view} (%)\n" + render(header, rows)
+
+
+def _excluded(result: MetricsResult) -> str:
+    """Per view: one line per group with undefined values, one per metric that is null."""
+    per_group: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {}
+    null_lines: dict[str, list[str]] = {}
+    for entry in result.excluded:
+        view, group, metric = str(entry["view"]), entry["group"], str(entry["metric"])
+        if group is None:
+            null_lines.setdefault(view, []).append(
+                f"  {view}: {metric} is null ({entry['reason']})"
+            )
+            continue
+        cause, _, detail = str(entry["reason"]).partition(": ")
+        undefined, left_out = per_group.setdefault((view, group, cause), ([], []))
+        if metric in FAIRNESS_METRICS:
+            left_out.append(f"{metric} ({detail.removesuffix(' undefined')})")
+        else:
+            undefined.append("every metric" if metric == "all" else metric)
+    lines: dict[str, list[str]] = {}
+    for (view, group, cause), (undefined, left_out) in per_group.items():
+        text = f"  {view} / {group} ({cause}): undefined {', '.join(undefined)}"
+        lines.setdefault(view, []).append(
+            text + (f"; left out of {', '.join(left_out)}" if left_out else "")
+        )
+    for view, view_lines in null_lines.items():
+        lines.setdefault(view, []).extend(view_lines)
+    if not lines:
+        return "Excluded: nothing (every value is defined)"
+    body = "\n".join(line for view_lines in lines.values() for line in view_lines)
+    return "Excluded (undefined values, left out of the metrics; null in JSON)\n" + body
+
+
+def format_report(result: MetricsResult) -> str:
+    """All tables of `result` as text: summary, overall, fairness, groups, exclusions."""
+    meta, overall = result.meta, result.overall
+    first = next(iter(result.groups.values()))
+    n_real, n_fake = int(first["n_real"].sum()), int(first["n_fake"].sum())
+    summary = (
+        f"{meta['source']}: {int(overall['n'])} images ({n_real} real, {n_fake} fake), "
+        f"scheme {meta['scheme']}; {meta['convention']}; {meta['rule']} {meta['threshold']:g}"
+    )
+    if meta.get("n_bootstrap"):
+        unit = f"clusters of '{meta['cluster_by']}'" if meta.get("cluster_by") else "images"
+        summary += (
+            f"\n[low, high]: {100 * meta['ci']:g}% percentile bootstrap intervals, "
+            f"{meta['n_bootstrap']} resamples of {unit}, seed {meta['seed']}"
+        )
+    sections = [summary, _overall(result), _fairness(result)]
+    sections += [_groups(result, view) for view in result.groups]
+    sections.append(_excluded(result))
+    return "\n\n".join(sections) + "\n"
