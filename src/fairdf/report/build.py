@@ -1,0 +1,249 @@
+"""Assemble the report `Document`: read the inputs, compute the metrics, draw the figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fairdf.errors import DataError
+from fairdf.metrics import MetricsResult, PredictionTable, compute_metrics, read_predictions
+from fairdf.metrics.views import build_views
+from fairdf.report import figures
+from fairdf.report.document import Document, Figure, Section
+from fairdf.report.sources import (
+    LOG_NAME,
+    ReportInputs,
+    read_run_config,
+    read_training_log,
+    synthetic_note,
+)
+from fairdf.report.tables import (
+    GLOSSARY,
+    bootstrap_undefined_table,
+    excluded_table,
+    fairness_table,
+    group_table,
+    overall_table,
+    slug,
+    validation_tables,
+)
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """How the predictions are scored and how intervals are drawn (see `compute_metrics`)."""
+
+    scheme: str | None = None
+    bootstrap: int = 1000
+    ci: float = 0.95
+    cluster_by: str | None = None
+    by: tuple[str, ...] = ()
+    threshold: float = 0.5
+    seed: int = 0
+    reference_convention: bool = False
+
+
+def build_document(inputs: ReportInputs, options: ReportOptions) -> Document:
+    """Everything the report shows, computed in memory (nothing is written here)."""
+    config = read_run_config(inputs.run_dir) if inputs.run_dir else {}
+    records = read_training_log(inputs.run_dir) if inputs.run_dir else []
+    if inputs.run_dir and not records and inputs.predictions is None:
+        raise DataError(
+            f"{inputs.run_dir / LOG_NAME}: no epoch logged yet and no predictions to report; "
+            "wait for the first epoch or pass --predictions CSV"
+        )
+    facts = [("Source", str(inputs.source)), ("Generated", _now())]
+    notices, sections = [], []
+    note = synthetic_note(inputs, config)
+    if note:
+        notices.append(note)
+    if inputs.predictions is not None:
+        table, result = _metrics(inputs.predictions, options)
+        facts += _prediction_facts(inputs.predictions, result)
+        if result.excluded:
+            notices.append(
+                f"{len(result.excluded)} values are undefined and left out of the metrics: "
+                "see Excluded values."
+            )
+        sections += prediction_sections(table, result, options)
+    else:
+        notices.append(
+            "No test predictions: this report shows the training curves and the last "
+            "validation metrics. Pass --predictions CSV (from fairdf test) to add test metrics."
+        )
+    if inputs.run_dir:
+        facts += _run_facts(inputs.run_dir, config, records)
+        sections.append(training_section(records))
+    sections.append(glossary_section())
+    return Document(f"fairdf report: {inputs.source.name}", facts, notices, sections)
+
+
+def _now() -> str:
+    return datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _metrics(path: Path, options: ReportOptions) -> tuple[PredictionTable, MetricsResult]:
+    table = read_predictions(path, options.scheme, options.reference_convention)
+    result = compute_metrics(
+        table,
+        by=options.by,
+        threshold=options.threshold,
+        n_bootstrap=options.bootstrap,
+        ci=options.ci,
+        cluster_by=options.cluster_by,
+        seed=options.seed,
+    )
+    return table, result
+
+
+def _prediction_facts(path: Path, result: MetricsResult) -> list[tuple[str, str]]:
+    meta = result.meta
+    first = next(iter(result.groups.values()))
+    n_real, n_fake = int(first["n_real"].sum()), int(first["n_fake"].sum())
+    n_groups = len(result.groups["intersectional"])
+    facts = [
+        ("Predictions", str(path)),
+        ("Scheme", f"{meta['scheme']} ({n_groups} intersectional groups)"),
+        ("Images", f"{int(result.overall['n'])} ({n_real} real, {n_fake} fake)"),
+        ("Score", str(meta["convention"])),
+        ("Decision", f"{meta['rule']} {meta['threshold']:g}"),
+    ]
+    if meta.get("n_bootstrap"):
+        unit = f"clusters of '{meta['cluster_by']}'" if meta.get("cluster_by") else "images"
+        facts.append(
+            (
+                "Intervals",
+                f"{100 * meta['ci']:g}% percentile bootstrap, {meta['n_bootstrap']} "
+                f"resamples of {unit}, seed {meta['seed']}",
+            )
+        )
+    else:
+        facts.append(("Intervals", "none (bootstrap off)"))
+    return facts
+
+
+def _run_facts(
+    run_dir: Path, config: dict[str, Any], records: list[dict[str, Any]]
+) -> list[tuple[str, str]]:
+    def setting(part: str, key: str) -> Any:
+        values = config.get(part)
+        return values.get(key) if isinstance(values, dict) else None
+
+    planned = setting("train", "epochs")
+    logged = f"{len(records)} logged" + (f" of {planned}" if planned is not None else "")
+    facts = [("Run directory", str(run_dir)), ("Epochs", logged)]
+    model = [
+        f"encoder {setting('model', 'encoder')}" if setting("model", "encoder") else "",
+        f"SAM {'on' if setting('optim', 'sam') else 'off'}" if config else "",
+        f"batch {setting('train', 'batch_size')}" if setting("train", "batch_size") else "",
+    ]
+    if any(model):
+        facts.append(("Training", ", ".join(part for part in model if part)))
+    return facts
+
+
+def prediction_sections(
+    table: PredictionTable, result: MetricsResult, options: ReportOptions
+) -> list[Section]:
+    """Summary, excluded values, group tables and the figures of the test predictions."""
+    summary = Section("summary", "Summary", tables=[overall_table(result), fairness_table(result)])
+    excluded = Section("excluded", "Excluded values", alert=bool(result.excluded))
+    listed = excluded_table(result.excluded)
+    if listed is None:
+        excluded.paragraphs.append("Nothing excluded: every value is defined.")
+    else:
+        excluded.paragraphs.append(
+            "These values are undefined (a group without real images has no FPR, one without "
+            "fakes no TPR, one with a single class no AUC); they are left out of the fairness "
+            "metrics named, never counted as 0."
+        )
+        excluded.tables.append(listed)
+    resampled = bootstrap_undefined_table(
+        result.meta.get("bootstrap_undefined") or {}, options.bootstrap
+    )
+    if resampled is not None:
+        excluded.paragraphs.append(
+            "Some bootstrap resamples left a statistic undefined (e.g. no real image drawn "
+            "for a group); its interval uses the other resamples (second table)."
+        )
+        excluded.tables.append(resampled)
+    groups = Section("groups", "Groups", tables=[group_table(result, v) for v in result.groups])
+    return [summary, excluded, groups, *_prediction_figures(table, result, options)]
+
+
+def _prediction_figures(
+    table: PredictionTable, result: MetricsResult, options: ReportOptions
+) -> list[Section]:
+    views = build_views(table, options.by)
+    label, score = table.label, table.score
+    roc = Figure(
+        "roc",
+        "ROC curves per group",
+        "One panel per view, one curve per group; dotted: chance.",
+        figures.roc_figure(label, score, views),
+    )
+    bars = [
+        Figure(
+            f"rates-{slug(view.name)}",
+            view.name,
+            "FPR and TPR per group.",
+            figures.rate_bars_figure(result, view.name),
+        )
+        for view in views
+    ]
+    shown = [view for view in views if view.name not in ("gender", "race")]
+    histograms = [
+        Figure(
+            f"scores-{slug(view.name)}",
+            f"Score distributions: {view.name}",
+            "Histograms of p(fake) of real and fake images per group; dashed: the threshold "
+            "(the score axis zooms in when every score lies in a narrow range).",
+            figures.score_histograms_figure(label, score, view, options.threshold),
+        )
+        for view in shown
+    ]
+    return [
+        Section("roc", "ROC curves", figures=[roc]),
+        Section("rates", "FPR and TPR per group", [_rates_text(result)], figures=bars),
+        Section("scores", "Score distributions", figures=histograms),
+    ]
+
+
+def _rates_text(result: MetricsResult) -> str:
+    text = f"Rates at the threshold ({result.meta['rule']} {result.meta['threshold']:g}); "
+    text += "dashed lines: the overall rates"
+    if result.intervals:
+        text += f"; error bars: {100 * result.meta['ci']:g}% bootstrap intervals"
+    return text + "."
+
+
+def training_section(records: list[dict[str, Any]]) -> Section:
+    """Loss terms and validation metrics per epoch, and the last epoch's validation table."""
+    section = Section("training", "Training")
+    if not records:
+        section.paragraphs.append("No epoch logged yet.")
+        return section
+    section.tables += validation_tables(records[-1])
+    section.figures.append(
+        Figure(
+            "training-losses",
+            "Training losses per term",
+            "Mean of each loss term over the epoch's steps.",
+            figures.loss_curves_figure(records),
+        )
+    )
+    section.figures.append(
+        Figure(
+            "training-validation",
+            "Validation metrics per epoch",
+            "Detection metrics and the intersectional fairness metrics on the validation set.",
+            figures.validation_curves_figure(records),
+        )
+    )
+    return section
+
+
+def glossary_section() -> Section:
+    return Section("glossary", "Glossary", definitions=list(GLOSSARY))
