@@ -1,0 +1,100 @@
+"""`fairdf predict PATH... --checkpoint CKPT [--out preds.csv|preds.json]`.
+
+Scores images, folders (searched recursively) and videos. Faces are found and aligned as
+in `fairdf prepare faces`, at the checkpoint's image size; `--no-align` takes the inputs
+as ready face crops. Without `--out` a table is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+MAX_SHOWN = 10
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="image, video or folder")
+    parser.add_argument(
+        "--checkpoint", required=True, help="checkpoint folder (e.g. RUN/checkpoints/best)"
+    )
+    parser.add_argument("--out", help="write the scores to a .csv or .json file (atomically)")
+    parser.add_argument(
+        "--frames", type=int, default=32, help="evenly spaced frames per video (default 32)"
+    )
+    parser.add_argument(
+        "--aggregate", default="mean", help="video score from frame scores: mean, median, max"
+    )
+    parser.add_argument(
+        "--no-align",
+        dest="align",
+        action="store_false",
+        help="inputs are ready face crops: skip face detection and alignment",
+    )
+    parser.add_argument("--detector", default="hog", help="dlib face detector: hog or cnn")
+    parser.add_argument(
+        "--upsample", type=int, help="detector upsampling (default 1 for hog, 0 for cnn)"
+    )
+    parser.add_argument(
+        "--margin", type=float, default=1.3, help="crop side / face-box side (default 1.3)"
+    )
+    parser.add_argument("--batch-size", type=int, default=32, help="faces per batch (default 32)")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 ...")
+
+
+def _show(title: str, lines: list[str]) -> None:
+    print(f"{title}:", file=sys.stderr)
+    for line in lines[:MAX_SHOWN]:
+        print(f"  {line}", file=sys.stderr)
+    if len(lines) > MAX_SHOWN:
+        print(f"  ... and {len(lines) - MAX_SHOWN} more", file=sys.stderr)
+
+
+def run(args: argparse.Namespace) -> int:
+    from fairdf.errors import DataError
+    from fairdf.inference.detector import load_detector
+    from fairdf.inference.results import (
+        check_aggregate,
+        check_output_path,
+        format_table,
+        write_report,
+    )
+
+    if args.out is not None:
+        check_output_path(args.out)
+    check_aggregate(args.aggregate)
+    detector = load_detector(
+        args.checkpoint,
+        args.device,
+        face_detector=args.detector,
+        upsample=args.upsample,
+        margin=args.margin,
+        batch_size=args.batch_size,
+    )
+    report = detector.predict_paths(
+        args.paths, frames=args.frames, aggregate=args.aggregate, align=args.align
+    )
+    no_face = [
+        f"{s.source} (frame {s.frame})" if s.frame is not None else s.source for s in report.no_face
+    ]
+    unreadable = [
+        s.reason if s.source in s.reason else f"{s.source}: {s.reason}" for s in report.unreadable
+    ]
+    if not report.items:
+        first = (unreadable or no_face or ["no image or video files found"])[0]
+        raise DataError(
+            f"nothing could be scored: {len(no_face)} input(s) without a face, "
+            f"{len(unreadable)} unreadable (first: {first}); check the paths, or pass "
+            "--no-align for ready face crops"
+        )
+    if args.out is not None:
+        path = write_report(report, args.out)
+        print(f"{report.summary()} -> {path}")
+    else:
+        print(format_table(report))
+        print(report.summary())
+    if no_face:
+        _show("no face found", no_face)
+    if unreadable:
+        _show("unreadable", unreadable)
+    return 0
