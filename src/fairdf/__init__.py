@@ -1,7 +1,7 @@
 """fairdf: fairness-preserving, generalizable deepfake detection.
 
-    detector = fairdf.load_detector("runs/ffpp/checkpoints/best")
-    detector.predict(["face.png"])          # one row per image: score = p(fake)
+detector = fairdf.load_detector("runs/ffpp/checkpoints/best")
+detector.predict(["face.png"])          # one row per image: score = p(fake)
 """
 
 from __future__ import annotations

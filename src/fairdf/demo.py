@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+import pandas as pd
+
 from fairdf.errors import DataError
 
 
@@ -97,5 +99,18 @@ def _print_tables(predictions: Path, scheme: str) -> None:
     from fairdf.metrics import compute_metrics, format_report, read_predictions
 
     table = read_predictions(predictions, scheme)
-    result = compute_metrics(table, scheme, by=("method_name",))
-    print(format_report(result))
+    print(format_report(compute_metrics(table, scheme)))
+    print("\nAUC per manipulation method (its fakes against all real test images):")
+    print(method_auc(table.frame).to_string())
+
+
+def method_auc(frame: pd.DataFrame) -> pd.Series:
+    """AUC of each method's fakes against every real image (held-out methods included)."""
+    from sklearn.metrics import roc_auc_score
+
+    real = frame[frame["label"] == 0]
+    rows = {}
+    for name, fakes in frame[frame["label"] == 1].groupby("method_name"):
+        both = pd.concat([real, fakes])
+        rows[name] = roc_auc_score(both["label"], both["score"])
+    return pd.Series(rows, name="auc").round(4)
