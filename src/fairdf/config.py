@@ -64,6 +64,7 @@ class TrainConfig:
     precision: Literal["fp32", "bf16", "fp16"] = "fp32"
     channels_last: bool = False
     max_steps_per_epoch: int | None = None
+    fairness_warmup_epochs: int = 0  # epochs trained without L_fuse before it is switched on
     eval_batch_size: int = 64
     best_metric: str = "auc"  # a key of the validation metrics, e.g. auc, F_FPR, F_MEO
     best_mode: Literal["max", "min"] = "max"
@@ -217,6 +218,8 @@ def validate(config: RunConfig) -> None:
     for key, value in positive.items():
         if value <= 0:
             raise ConfigError(f"config key '{key}': must be positive, got {value}")
+    if config.train.fairness_warmup_epochs < 0:
+        raise ConfigError("config key 'train.fairness_warmup_epochs': must be >= 0")
     if config.data.workers < 0:
         raise ConfigError(f"config key 'data.workers': must be >= 0, got {config.data.workers}")
     if config.optim.rho < 0:

@@ -8,6 +8,7 @@ weights of an uninterrupted run.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import sys
@@ -167,6 +168,7 @@ def train_one_epoch(trainer: Trainer, epoch: int) -> dict[str, float]:
     trainer.loader.dataset.set_epoch(epoch)
     if isinstance(trainer.loader.sampler, DistributedSampler):
         trainer.loader.sampler.set_epoch(epoch)
+    trainer.loss.config = _loss_config(config, epoch)
     trainer.network.train()
     totals: dict[str, float] = {}
     steps = 0
@@ -197,6 +199,13 @@ def train_one_epoch(trainer: Trainer, epoch: int) -> dict[str, float]:
     if steps == 0:
         raise FairdfError("no training step ran: every batch was skipped or the data is empty")
     return {name: value / steps for name, value in totals.items()}
+
+
+def _loss_config(config: RunConfig, epoch: int):
+    """The configured loss, without the fairness term during the warm-up epochs."""
+    if epoch < config.train.fairness_warmup_epochs:
+        return dataclasses.replace(config.loss, fuse_weight=0.0)
+    return config.loss
 
 
 def compute_loss(trainer: Trainer, batch: dict[str, torch.Tensor]):
