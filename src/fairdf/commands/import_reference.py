@@ -1,0 +1,54 @@
+"""`fairdf import-reference`: convert a reference-code checkpoint into a fairdf checkpoint."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("reference", help="state dict saved by the reference implementation (.pth)")
+    parser.add_argument(
+        "out_dir", help="checkpoint folder to write (model.safetensors + checkpoint.json)"
+    )
+    parser.add_argument(
+        "--n-groups", type=int, default=None, help="demographic groups (default: from the file)"
+    )
+    parser.add_argument(
+        "--n-methods", type=int, default=None, help="forgery methods (default: from the file)"
+    )
+    parser.add_argument(
+        "--scheme",
+        default=None,
+        help="group scheme: ffpp, dfdc, celebdf, dfd (default: ffpp for 8 groups, celebdf for 6)",
+    )
+    parser.add_argument("--overwrite", action="store_true", help="replace OUT_DIR if it exists")
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from fairdf.errors import CheckpointError
+    from fairdf.models.reference_import import import_reference
+
+    out_dir = Path(args.out_dir)
+    if out_dir.exists() and not args.overwrite:
+        raise CheckpointError(
+            f"{out_dir} exists; pass --overwrite to replace it or choose another folder"
+        )
+    imported = import_reference(
+        args.reference,
+        out_dir,
+        n_groups=args.n_groups,
+        n_methods=args.n_methods,
+        scheme=args.scheme,
+    )
+    config = imported.config
+    print(
+        f"wrote {out_dir}: {len(imported.state)} tensors, encoder {config.encoder}, "
+        f"{config.n_groups} groups, {config.n_methods} methods"
+    )
+    if imported.dropped:
+        print(
+            f"dropped {len(imported.dropped)} unused reference keys (encoder_*.last_linear.*, block_fused.*)"
+        )
+    return 0

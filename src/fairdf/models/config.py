@@ -1,0 +1,76 @@
+"""`DetectorConfig`: the detector's shape, with the paper's values as defaults."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fairdf.errors import ConfigError
+
+
+@dataclass
+class DetectorConfig:
+    """Architecture of `FairDetector` (METHOD.md section 2).
+
+    `pretrained` is the path of an ImageNet weights file for the encoder trunks
+    (Cadene `xception-b5690688.pth`, a timm checkpoint or a `.safetensors` file) or
+    None for random initialisation; weights are never downloaded.
+    """
+
+    encoder: str = "xception"
+    pretrained: str | None = None
+    n_groups: int = 8
+    n_methods: int = 5
+    encoder_channels: int = 512  # adapter output; the decoder's code width
+    feature_channels: int = 256  # feature blocks' output (half of encoder_channels)
+    hidden_dim: int = 512  # heads' hidden layer
+    head_dropout: float = 0.2
+    decoder_dropout: float = 0.3
+    image_size: int = 256
+
+    def __post_init__(self) -> None:
+        from fairdf.models.encoders import encoder_spec
+
+        encoder_spec(self.encoder)  # an unknown name lists the valid ones
+        if isinstance(self.pretrained, bool):
+            raise ConfigError(
+                "config key 'model.pretrained': give the path of an ImageNet weights file "
+                "(xception-b5690688.pth, a timm checkpoint or .safetensors) or null; "
+                "weights are never downloaded"
+            )
+        if isinstance(self.pretrained, Path):
+            self.pretrained = str(self.pretrained)
+        minimum = {"n_groups": 2, "n_methods": 1, "encoder_channels": 2, "feature_channels": 1}
+        minimum |= {"hidden_dim": 1, "image_size": 16}
+        for name, low in minimum.items():
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < low:
+                raise ConfigError(
+                    f"config key 'model.{name}': must be an integer >= {low}, got {value!r}"
+                )
+        for name in ("head_dropout", "decoder_dropout"):
+            value = getattr(self, name)
+            if not 0.0 <= value < 1.0:
+                raise ConfigError(f"config key 'model.{name}': must be in [0, 1), got {value!r}")
+        if self.encoder_channels != 2 * self.feature_channels:
+            raise ConfigError(
+                "config key 'model.encoder_channels': must be twice model.feature_channels "
+                f"(the decoder restyles the style code with the forgery code); got "
+                f"{self.encoder_channels} and {self.feature_channels}"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> DetectorConfig:
+        """Rebuild from `to_dict()` output; unknown keys are a ConfigError."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - names)
+        if unknown:
+            raise ConfigError(
+                f"unknown detector config key '{unknown[0]}'; valid keys: {', '.join(sorted(names))}"
+            )
+        return cls(**values)

@@ -1,0 +1,123 @@
+"""A small registry of named encoders: a trunk plus a channel adapter.
+
+Every encoder maps images `(N, 3, H, W)` to features `(N, C, H/s, W/s)` with `C` the
+configured `encoder_channels` (512 in the paper) and `s` the encoder's stride. timm
+provides the trunks, always created with `pretrained=False`: ImageNet weights come only
+from a file the user names (`fairdf.models.weights`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from torch import Tensor, nn
+
+from fairdf.errors import UnknownNameError
+
+
+class TinyTrunk(nn.Module):
+    """Four stride-2 3x3 conv-BN-ReLU stages, 3 -> 32 -> 64 -> 128 -> 256 channels.
+
+    For tests and the demo: fast on a CPU, any input size from 32 px up.
+    """
+
+    def __init__(self, widths: tuple[int, ...] = (32, 64, 128, 256)):
+        super().__init__()
+        layers: list[nn.Module] = []
+        in_channels = 3
+        for width in widths:
+            layers += [
+                nn.Conv2d(in_channels, width, 3, stride=2, padding=1, bias=False),
+                nn.BatchNorm2d(width),
+                nn.ReLU(inplace=True),
+            ]
+            in_channels = width
+        self.layers = nn.Sequential(*layers)
+        self.num_features = in_channels
+
+    def forward_features(self, images: Tensor) -> Tensor:
+        """`(N, 3, H, W)` -> `(N, 256, H/16, W/16)`."""
+        return self.layers(images)
+
+    forward = forward_features
+
+
+def _timm_trunk(name: str) -> nn.Module:
+    import timm
+
+    return timm.create_model(name, pretrained=False, num_classes=0)
+
+
+def _xception_trunk() -> nn.Module:
+    trunk = _timm_trunk("legacy_xception")
+    trunk.act4 = nn.Identity()  # METHOD.md 2: the features end at bn4, no ReLU after it
+    return trunk
+
+
+@dataclass(frozen=True)
+class EncoderSpec:
+    """How to build one named trunk; `stride` is its total downsampling."""
+
+    build_trunk: Callable[[], nn.Module]
+    stride: int
+    summary: str
+
+
+ENCODERS: dict[str, EncoderSpec] = {
+    "xception": EncoderSpec(_xception_trunk, 32, "timm legacy_xception up to bn4 (the paper's)"),
+    "resnet34": EncoderSpec(partial(_timm_trunk, "resnet34"), 32, "timm resnet34"),
+    "resnet50": EncoderSpec(partial(_timm_trunk, "resnet50"), 32, "timm resnet50"),
+    "efficientnet_b3": EncoderSpec(
+        partial(_timm_trunk, "efficientnet_b3"), 32, "timm efficientnet_b3"
+    ),
+    "efficientnet_b4": EncoderSpec(
+        partial(_timm_trunk, "efficientnet_b4"), 32, "timm efficientnet_b4"
+    ),
+    "tiny": EncoderSpec(TinyTrunk, 16, "four conv layers, for tests and the demo"),
+}
+
+
+def encoder_names() -> tuple[str, ...]:
+    return tuple(ENCODERS)
+
+
+def encoder_spec(name: str) -> EncoderSpec:
+    """The spec of a registered encoder; an unknown name lists the valid ones."""
+    try:
+        return ENCODERS[name]
+    except KeyError:
+        raise UnknownNameError("encoder", name, encoder_names()) from None
+
+
+class Encoder(nn.Module):
+    """A trunk followed by the channel adapter: 1x1 conv (with bias), BatchNorm, ReLU."""
+
+    def __init__(self, trunk: nn.Module, out_channels: int, stride: int):
+        super().__init__()
+        self.trunk = trunk
+        self.adapter = nn.Sequential(
+            nn.Conv2d(trunk.num_features, out_channels, 1),
+            nn.BatchNorm2d(out_channels),
+            nn.ReLU(inplace=True),
+        )
+        self.stride = stride
+
+    def forward(self, images: Tensor) -> Tensor:
+        """`(N, 3, H, W)` -> `(N, out_channels, H/stride, W/stride)` (rounded by the trunk)."""
+        return self.adapter(self.trunk.forward_features(images))
+
+
+def create_encoder(
+    name: str, *, out_channels: int = 512, pretrained: str | Path | None = None
+) -> Encoder:
+    """Build encoder `name`; `pretrained` names an ImageNet weights file for its trunk."""
+    spec = encoder_spec(name)
+    encoder = Encoder(spec.build_trunk(), out_channels, spec.stride)
+    if pretrained is not None:
+        from fairdf.models.weights import load_trunk_weights
+
+        load_trunk_weights([encoder.trunk], pretrained, name)
+    return encoder

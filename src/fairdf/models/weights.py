@@ -1,0 +1,156 @@
+"""Reading weights files and fitting them to modules, with one-line errors.
+
+Accepted files: safetensors, or PyTorch pickles read with `torch.load(weights_only=True)`
+(never arbitrary objects) holding a state dict, possibly wrapped under `state_dict` or
+`model` and with `module.` prefixes. ImageNet trunk weights may be the Cadene
+`xception-b5690688.pth` layout (pointwise convs stored 2-D, classifier `fc` or
+`last_linear`) or timm checkpoints; classifier weights are ignored.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import torch
+from torch import Tensor, nn
+
+from fairdf.errors import CheckpointError
+
+WRAPPER_KEYS = ("state_dict", "model")
+CLASSIFIER_PREFIXES = ("fc.", "last_linear.", "classifier.")
+SHOWN_KEYS = 4
+
+
+def read_state_dict(path: str | Path, *, what: str = "weights file") -> dict[str, Tensor]:
+    """Read a state dict from a safetensors or PyTorch file (CPU tensors)."""
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise CheckpointError(f"{what} not found: {path}")
+    if path.suffix == ".safetensors":
+        from safetensors import SafetensorError
+        from safetensors.torch import load_file
+
+        try:
+            return load_file(path, device="cpu")
+        except (SafetensorError, OSError, ValueError) as exc:
+            raise CheckpointError(
+                f"{path}: not a readable safetensors file ({_first_line(exc)})"
+            ) from None
+    try:
+        content = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # an untrusted file can fail to parse in many ways
+        if isinstance(exc, pickle.UnpicklingError) and "weights only" in str(exc).lower():
+            raise CheckpointError(
+                f"{path}: holds Python objects that are not read for safety (only tensors and "
+                "plain containers are); save model.state_dict() instead of the model"
+            ) from None
+        raise CheckpointError(
+            f"{path}: not a PyTorch or safetensors weights file ({_first_line(exc)})"
+        ) from None
+    return unwrap_state_dict(content, path)
+
+
+def unwrap_state_dict(content: object, source: str | Path) -> dict[str, Tensor]:
+    """The `{name: tensor}` mapping inside `content` (unwrapped, `module.` stripped)."""
+    if isinstance(content, Mapping):
+        for key in WRAPPER_KEYS:
+            if isinstance(content.get(key), Mapping):
+                content = content[key]
+                break
+    if not isinstance(content, Mapping) or not content:
+        found = type(content).__name__ if not isinstance(content, Mapping) else "an empty mapping"
+        raise CheckpointError(
+            f"{source}: does not hold a state dict (names -> tensors); found {found}"
+        )
+    bad = [str(k) for k, v in content.items() if not (isinstance(k, str) and isinstance(v, Tensor))]
+    if bad:
+        raise CheckpointError(
+            f"{source}: does not hold a state dict (names -> tensors); entries that are not "
+            f"tensors: {summarise_keys(bad)}"
+        )
+    state = dict(content)
+    if all(key.startswith("module.") for key in state):
+        state = {key[len("module.") :]: value for key, value in state.items()}
+    return state
+
+
+def summarise_keys(keys: Iterable[str], limit: int = SHOWN_KEYS) -> str:
+    """`a, b, c, d and 12 more` (sorted)."""
+    keys = sorted(keys)
+    shown = ", ".join(keys[:limit])
+    return shown if len(keys) <= limit else f"{shown} and {len(keys) - limit} more"
+
+
+def shape_text(shape: Sequence[int]) -> str:
+    return "x".join(str(s) for s in shape) or "scalar"
+
+
+def key_mismatch(
+    state: Mapping[str, Tensor], expected: Mapping[str, Tensor], *, optional: Iterable[str] = ()
+) -> str:
+    """'' when `state` fits `expected` (names and shapes), else a one-line description."""
+    optional = set(optional)
+    missing = [k for k in expected if k not in state and k not in optional]
+    unexpected = [k for k in state if k not in expected]
+    wrong = [
+        k for k in state if k in expected and tuple(state[k].shape) != tuple(expected[k].shape)
+    ]
+    problems = []
+    if missing:
+        problems.append(f"{len(missing)} missing keys ({summarise_keys(missing)})")
+    if unexpected:
+        problems.append(f"{len(unexpected)} unexpected keys ({summarise_keys(unexpected)})")
+    if wrong:
+        shown = [
+            f"{k}: file {shape_text(state[k].shape)} vs model {shape_text(expected[k].shape)}"
+            for k in sorted(wrong)[:SHOWN_KEYS]
+        ]
+        more = f" and {len(wrong) - SHOWN_KEYS} more" if len(wrong) > SHOWN_KEYS else ""
+        problems.append(f"{len(wrong)} keys of the wrong shape ({', '.join(shown)}{more})")
+    return "; ".join(problems)
+
+
+def fit_trunk_state(state: Mapping[str, Tensor], trunk: nn.Module) -> dict[str, Tensor]:
+    """Drop classifier weights and reshape 2-D pointwise weights to `(O, I, 1, 1)`."""
+    expected = trunk.state_dict()
+    fitted = {}
+    for key, value in state.items():
+        if key not in expected and key.startswith(CLASSIFIER_PREFIXES):
+            continue
+        target = expected.get(key)
+        if (
+            target is not None
+            and value.ndim == 2
+            and target.ndim == 4
+            and target.shape[2:] == (1, 1)
+        ):
+            value = value.reshape(target.shape) if value.shape == target.shape[:2] else value
+        fitted[key] = value
+    return fitted
+
+
+def load_trunk_weights(trunks: Sequence[nn.Module], path: str | Path, encoder: str) -> None:
+    """Load one ImageNet weights file into each of `trunks` (same architecture).
+
+    Raises CheckpointError listing missing, unexpected and wrong-shape keys when the
+    file does not fit. BatchNorm `num_batches_tracked` counters may be absent.
+    """
+    state = read_state_dict(path, what="pretrained weights file")
+    for trunk in trunks:
+        fitted = fit_trunk_state(state, trunk)
+        expected = trunk.state_dict()
+        counters = [k for k in expected if k.endswith("num_batches_tracked")]
+        problem = key_mismatch(fitted, expected, optional=counters)
+        if problem:
+            raise CheckpointError(
+                f"pretrained weights file {path} does not fit encoder '{encoder}': {problem}; "
+                "give the ImageNet weights of this encoder"
+            )
+        trunk.load_state_dict(fitted, strict=False)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
