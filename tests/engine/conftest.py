@@ -24,11 +24,17 @@ def synthetic_data(tmp_path_factory):
     return make_synthetic_dataset(root, n_images=160, size=32, seed=1)
 
 
+@pytest.fixture(scope="session")
+def tiny_overrides(synthetic_data) -> list[str]:
+    """Overrides of the default config for a tiny CPU run on the synthetic data."""
+    return [f"data.root={synthetic_data.root}", *TINY_OVERRIDES]
+
+
 @pytest.fixture()
-def tiny_config(synthetic_data):
+def tiny_config(tiny_overrides):
     from fairdf.config import load_config
 
     def make(*extra: str):
-        return load_config(None, [f"data.root={synthetic_data.root}", *TINY_OVERRIDES, *extra])
+        return load_config(None, [*tiny_overrides, *extra])
 
     return make
