@@ -165,6 +165,7 @@ def _ddp_worker(rank: int, world: int, out: str) -> None:
     for _ in range(2):
         sam_step(network, optimizer, closure)
     torch.save(model.state_dict(), f"{out}/rank{rank}.pt")
+    torch.distributed.barrier()  # no rank tears gloo down while the other still talks
     torch.distributed.destroy_process_group()
 
 
