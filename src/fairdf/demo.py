@@ -51,7 +51,6 @@ def run_demo(
     started = time.perf_counter()
     out = Path(out).resolve()
     _prepare_folder(out)
-    say = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
     say(f"[1/3] synthesizing {n_images} images into {out / 'data'}")
     dataset = make_synthetic_dataset(out / "data", n_images=n_images, seed=seed)
     say(format_summary(dataset))
@@ -84,11 +83,13 @@ def run_demo(
     return DemoResult(out=out, auc=auc, seconds=seconds)
 
 
+def say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
 def _prepare_folder(out: Path) -> None:
     """The demo rewrites its own earlier output, never another folder."""
-    if not out.exists():
-        return
-    if not any(out.iterdir()):
+    if not out.exists() or not any(out.iterdir()):
         return
     if not (out / "data" / "dataset.json").is_file():
         raise DataError(f"{out} exists and is not an earlier demo output; choose another --out")
