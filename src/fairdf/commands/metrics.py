@@ -4,42 +4,13 @@ from __future__ import annotations
 
 import argparse
 
+from fairdf.commands.metric_options import add_metric_options
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("predictions", metavar="PRED.csv", help="one row per scored image")
-    parser.add_argument(
-        "--scheme", help="group scheme: ffpp, dfdc (8 groups), celebdf, dfd (6) (default: detect)"
-    )
-    parser.add_argument(
-        "--by",
-        action="append",
-        default=[],
-        metavar="COL",
-        help="also measure fairness across the values of column COL (repeatable)",
-    )
     parser.add_argument("--json", metavar="OUT.json", help="write all metrics as JSON (fractions)")
-    parser.add_argument(
-        "--reference-convention",
-        action="store_true",
-        help="score rows as sigmoid(logit_fake), as the reference metric script does",
-    )
-    parser.add_argument(
-        "--threshold", type=float, default=0.5, help="an image is predicted fake if score > this"
-    )
-    parser.add_argument(
-        "--bootstrap",
-        type=int,
-        default=0,
-        metavar="N",
-        help="add percentile bootstrap intervals from N resamples",
-    )
-    parser.add_argument("--ci", type=float, default=0.95, help="interval level (default 0.95)")
-    parser.add_argument(
-        "--cluster-by",
-        metavar="COL",
-        help="resample whole clusters (e.g. identity or video column) instead of images",
-    )
-    parser.add_argument("--seed", type=int, default=0, help="bootstrap random seed")
+    add_metric_options(parser, bootstrap_default=0)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from fairdf.commands.metric_options import add_metric_options
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -22,38 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="CSV",
         help="test predictions to report with a run directory (e.g. from fairdf test)",
     )
-    parser.add_argument(
-        "--scheme", help="group scheme: ffpp, dfdc (8 groups), celebdf, dfd (6) (default: detect)"
-    )
-    parser.add_argument(
-        "--by",
-        action="append",
-        default=[],
-        metavar="COL",
-        help="also measure fairness across the values of column COL (repeatable)",
-    )
-    parser.add_argument(
-        "--bootstrap",
-        type=int,
-        default=1000,
-        metavar="N",
-        help="bootstrap resamples for the intervals (default 1000; 0 = no intervals)",
-    )
-    parser.add_argument("--ci", type=float, default=0.95, help="interval level (default 0.95)")
-    parser.add_argument(
-        "--cluster-by",
-        metavar="COL",
-        help="resample whole clusters (e.g. identity or video column) instead of images",
-    )
-    parser.add_argument("--seed", type=int, default=0, help="bootstrap random seed")
-    parser.add_argument(
-        "--threshold", type=float, default=0.5, help="an image is predicted fake if score > this"
-    )
-    parser.add_argument(
-        "--reference-convention",
-        action="store_true",
-        help="score rows as sigmoid(logit_fake), as the reference metric script does",
-    )
+    add_metric_options(parser, bootstrap_default=1000)
 
 
 def run(args: argparse.Namespace) -> int:

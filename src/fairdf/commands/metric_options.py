@@ -1,0 +1,41 @@
+"""The metric options shared by `fairdf metrics` and `fairdf report`."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_metric_options(parser: argparse.ArgumentParser, *, bootstrap_default: int) -> None:
+    """--scheme, --by, --reference-convention, --threshold, --bootstrap, --ci, --cluster-by, --seed."""
+    parser.add_argument(
+        "--scheme", help="group scheme: ffpp, dfdc (8 groups), celebdf, dfd (6) (default: detect)"
+    )
+    parser.add_argument(
+        "--by",
+        action="append",
+        default=[],
+        metavar="COL",
+        help="also measure fairness across the values of column COL (repeatable)",
+    )
+    parser.add_argument(
+        "--reference-convention",
+        action="store_true",
+        help="score rows as sigmoid(logit_fake), as the reference metric script does",
+    )
+    parser.add_argument(
+        "--threshold", type=float, default=0.5, help="an image is predicted fake if score > this"
+    )
+    parser.add_argument(
+        "--bootstrap",
+        type=int,
+        default=bootstrap_default,
+        metavar="N",
+        help=f"bootstrap resamples for percentile intervals (default {bootstrap_default}; 0 = none)",
+    )
+    parser.add_argument("--ci", type=float, default=0.95, help="interval level (default 0.95)")
+    parser.add_argument(
+        "--cluster-by",
+        metavar="COL",
+        help="resample whole clusters (e.g. identity or video column) instead of images",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="bootstrap random seed")
