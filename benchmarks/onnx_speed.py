@@ -15,15 +15,15 @@ make multi-threaded PyTorch timings swing by 100x; pass --threads for more.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from memory import peak_rss_mib
 
 BACKENDS = ("pytorch", "torchscript", "onnxruntime")
 REPEATS = {"tiny": 30, "xception": 4}  # timed runs per (backend, batch), after one warm-up
@@ -45,14 +45,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, help="timed runs (default: 30 tiny, 4 others)")
     parser.add_argument("--child", help=argparse.SUPPRESS)  # internal: one measurement
     return parser.parse_args(argv)
-
-
-def peak_rss_mib() -> float:
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def make_images(batch: int, size: int):

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ctypes
-import resource
 import statistics
 import sys
 import time
@@ -25,6 +24,7 @@ from functools import partial
 from pathlib import Path
 
 import torch
+from memory import peak_rss_mib
 
 FFPP_COUNTS = [2475, 25443, 1468, 4163, 8013, 31281, 1111, 2185]
 PRECISIONS = ("fp32", "bf16")
@@ -58,14 +58,6 @@ def reset_peak_rss() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     with contextlib.suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5")
-
-
-def peak_rss_mib() -> float:
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 @dataclass

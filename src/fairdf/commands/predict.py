@@ -8,9 +8,8 @@ as ready face crops. Without `--out` a table is printed.
 from __future__ import annotations
 
 import argparse
-import sys
 
-MAX_SHOWN = 10
+from fairdf.commands.listing import show_list
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,14 +39,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--batch-size", type=int, default=32, help="faces per batch (default 32)")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 ...")
-
-
-def _show(title: str, lines: list[str]) -> None:
-    print(f"{title}:", file=sys.stderr)
-    for line in lines[:MAX_SHOWN]:
-        print(f"  {line}", file=sys.stderr)
-    if len(lines) > MAX_SHOWN:
-        print(f"  ... and {len(lines) - MAX_SHOWN} more", file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -94,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         print(format_table(report))
         print(report.summary())
     if no_face:
-        _show("no face found", no_face)
+        show_list("no face found", no_face)
     if unreadable:
-        _show("unreadable", unreadable)
+        show_list("unreadable", unreadable)
     return 0

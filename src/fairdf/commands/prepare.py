@@ -12,9 +12,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from fairdf.commands.listing import show_list
 from fairdf.errors import FairdfError
-
-MAX_SHOWN = 10
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -126,14 +125,6 @@ def _add_manifest(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _show(title: str, items: list[str]) -> None:
-    print(f"{title}:", file=sys.stderr)
-    for item in items[:MAX_SHOWN]:
-        print(f"  {item}", file=sys.stderr)
-    if len(items) > MAX_SHOWN:
-        print(f"  ... and {len(items) - MAX_SHOWN} more", file=sys.stderr)
-
-
 def _run_frames(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -148,7 +139,7 @@ def _run_frames(args: argparse.Namespace) -> int:
         f"{summary.videos} videos ({summary.kept} kept from an earlier run) -> {summary.index}"
     )
     if summary.unreadable:
-        _show(
+        show_list(
             f"warning: {len(summary.unreadable)} unreadable video(s), skipped",
             [f"{video}: {reason}" for video, reason in summary.unreadable],
         )
@@ -171,7 +162,7 @@ def _run_faces(args: argparse.Namespace) -> int:
     )
     if summary.skipped:
         no_face = sum(reason == "no face found" for _, reason in summary.skipped)
-        _show(
+        show_list(
             f"warning: {len(summary.skipped)} image(s) without a crop ({no_face} without a "
             f"face, {len(summary.skipped) - no_face} unreadable; all in skipped.csv)",
             [f"{image}: {reason}" for image, reason in summary.skipped],
@@ -205,7 +196,7 @@ def _run_annotations(args: argparse.Namespace) -> int:
         )
     )
     if summary.unmatched_rows:
-        _show(
+        show_list(
             f"warning: {len(summary.unmatched_rows)} annotation row(s) match no crop",
             summary.unmatched_rows,
         )
@@ -254,7 +245,7 @@ def _run_manifest(args: argparse.Namespace) -> int:
     mapping = ", ".join(f"{name}={number}" for name, number in summary.methods.items())
     print(f"spe_label: {mapping} (methods.json)")
     if summary.unannotated:
-        _show(
+        show_list(
             f"warning: {len(summary.unannotated)} crop(s) have no attributes, left out",
             summary.unannotated,
         )
