@@ -73,6 +73,7 @@ def run_demo(
         image_size=info.detector.image_size,
         device=device,
         workers=config.data.workers,
+        checkpoint=info,
     )
     shutil.copyfile(results[0].predictions_path, out / "predictions.csv")
     shutil.copyfile(results[0].metrics_path, out / "metrics.json")

@@ -52,6 +52,12 @@ def test_scores_several_manifests_and_writes_predictions_and_metrics(
     expected = roc_auc_score(predictions["label"], predictions["score"])
     assert metrics["overall"]["auc"] == pytest.approx(expected, abs=1e-12)
     assert (out / "realval" / "metrics.json").is_file()  # one class only: AUC left out, no crash
+    recorded = metrics["meta"]["checkpoint"]
+    written = json.loads((checkpoint / "checkpoint.json").read_text())["metadata"]
+    assert recorded["path"] == str(checkpoint.resolve()) and recorded["name"] == "best"
+    assert recorded["epoch"] == written["epoch"] == 1
+    assert recorded["best_metric"] == written["best_metric"]
+    assert recorded["best_value"] == written["best_value"]
 
 
 def test_missing_manifest_exits_2_and_writes_nothing(checkpoint, tmp_path, capsys):

@@ -46,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
         workers=args.workers,
         precision=args.precision,
         skip_corrupt=args.skip_corrupt,
+        checkpoint=info,
     )
     print(paper_table(results).to_string())
     for result in results:

@@ -10,6 +10,7 @@ import pandas as pd
 import torch
 
 from fairdf.data.manifest import Manifest, read_manifest
+from fairdf.engine.checkpoint import CheckpointInfo
 from fairdf.engine.evaluate import predictions_table, score_frame
 from fairdf.errors import DataError
 from fairdf.io import atomic_path
@@ -55,10 +56,13 @@ def run_test(
     precision: str = "fp32",
     skip_corrupt: bool = False,
     progress=None,
+    checkpoint: CheckpointInfo | None = None,
 ) -> list[TestSetResult]:
     """Score each manifest; write `<name>/predictions.csv` and `<name>/metrics.json`.
 
     The whole output folder appears atomically when every test set has been scored.
+    With `checkpoint`, each metrics.json records which checkpoint scored the images
+    (`meta.checkpoint`: path, epoch, best metric and value).
     """
     from fairdf.metrics import compute_metrics
 
@@ -78,6 +82,8 @@ def run_test(
                 progress=progress,
             )
             metrics = compute_metrics(scored, manifest.scheme).to_json_dict()
+            if checkpoint is not None:
+                metrics["meta"]["checkpoint"] = checkpoint_provenance(checkpoint)
             folder = tmp / name
             folder.mkdir(parents=True)
             predictions_table(scored).to_csv(folder / "predictions.csv", index=False)
@@ -92,6 +98,18 @@ def run_test(
                 )
             )
     return results
+
+
+def checkpoint_provenance(info: CheckpointInfo) -> dict:
+    """Which checkpoint produced a set of predictions, as recorded in metrics.json."""
+    metadata = info.metadata
+    return {
+        "path": str(info.path.resolve()),
+        "name": info.path.name,  # "best" or "last" for a run's checkpoints
+        "epoch": metadata.get("epoch"),
+        "best_metric": metadata.get("best_metric"),
+        "best_value": metadata.get("best_value"),
+    }
 
 
 def paper_table(results: list[TestSetResult]) -> pd.DataFrame:

@@ -15,6 +15,7 @@ from fairdf.report.document import Document, Figure, Section
 from fairdf.report.sources import (
     LOG_NAME,
     ReportInputs,
+    checkpoint_of,
     read_run_config,
     read_training_log,
     synthetic_note,
@@ -75,7 +76,7 @@ def build_document(inputs: ReportInputs, options: ReportOptions) -> Document:
         )
     if inputs.run_dir:
         facts += _run_facts(inputs.run_dir, config, records)
-        sections.append(training_section(records))
+        sections.append(training_section(records, _warmup_epochs(config)))
     sections.append(glossary_section())
     return Document(f"fairdf report: {inputs.source.name}", facts, notices, sections)
 
@@ -103,8 +104,11 @@ def _prediction_facts(path: Path, result: MetricsResult) -> list[tuple[str, str]
     first = next(iter(result.groups.values()))
     n_real, n_fake = int(first["n_real"].sum()), int(first["n_fake"].sum())
     n_groups = len(result.groups["intersectional"])
-    facts = [
-        ("Predictions", str(path)),
+    facts = [("Predictions", str(path))]
+    checkpoint = checkpoint_of(path)
+    if checkpoint is not None:
+        facts.append(("Checkpoint", _checkpoint_text(checkpoint)))
+    facts += [
         ("Scheme", f"{meta['scheme']} ({n_groups} intersectional groups)"),
         ("Images", f"{int(result.overall['n'])} ({n_real} real, {n_fake} fake)"),
         ("Score", str(meta["convention"])),
@@ -122,6 +126,18 @@ def _prediction_facts(path: Path, result: MetricsResult) -> list[tuple[str, str]
     else:
         facts.append(("Intervals", "none (bootstrap off)"))
     return facts
+
+
+def _checkpoint_text(checkpoint: dict[str, Any]) -> str:
+    """'RUN/checkpoints/best (epoch 9; best auc 0.931)' from metrics.json's meta.checkpoint."""
+    details = []
+    if checkpoint.get("epoch") is not None:
+        details.append(f"epoch {checkpoint['epoch']}")
+    value = checkpoint.get("best_value")
+    if checkpoint.get("best_metric") and isinstance(value, int | float):
+        details.append(f"best {checkpoint['best_metric']} {value:.4g} (validation, fraction)")
+    text = str(checkpoint.get("path", "?"))
+    return f"{text} ({'; '.join(details)})" if details else text
 
 
 def _run_facts(
@@ -219,8 +235,17 @@ def _rates_text(result: MetricsResult) -> str:
     return text + "."
 
 
-def training_section(records: list[dict[str, Any]]) -> Section:
-    """Loss terms and validation metrics per epoch, and the last epoch's validation table."""
+def _warmup_epochs(config: dict[str, Any]) -> int:
+    """`train.fairness_warmup_epochs` of a run's config (0 when absent or not a number)."""
+    train = config.get("train")
+    value = train.get("fairness_warmup_epochs") if isinstance(train, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+def training_section(records: list[dict[str, Any]], warmup_epochs: int = 0) -> Section:
+    """Loss terms and validation metrics per epoch, and the last epoch's validation table.
+
+    The first `warmup_epochs` (trained without the fairness loss) are shaded on the curves."""
     section = Section("training", "Training")
     if not records:
         section.paragraphs.append("No epoch logged yet.")
@@ -230,19 +255,26 @@ def training_section(records: list[dict[str, Any]]) -> Section:
         Figure(
             "training-losses",
             "Training losses per term",
-            "Mean of each loss term over the epoch's steps.",
-            figures.loss_curves_figure(records),
+            "Mean of each loss term over the epoch's steps." + _warmup_caption(warmup_epochs),
+            figures.loss_curves_figure(records, warmup_epochs),
         )
     )
     section.figures.append(
         Figure(
             "training-validation",
             "Validation metrics per epoch",
-            "Detection metrics and the intersectional fairness metrics on the validation set.",
-            figures.validation_curves_figure(records),
+            "Detection metrics and the intersectional fairness metrics on the validation set."
+            + _warmup_caption(warmup_epochs),
+            figures.validation_curves_figure(records, warmup_epochs),
         )
     )
     return section
+
+
+def _warmup_caption(warmup_epochs: int) -> str:
+    if not warmup_epochs:
+        return ""
+    return f" Shaded: epochs 1-{warmup_epochs}, the warm-up trained without the fairness loss."
 
 
 def glossary_section() -> Section:

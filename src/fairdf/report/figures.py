@@ -26,6 +26,10 @@ DPI = 100
 HIST_BINS = 20
 PANEL_COLUMNS = 4
 ZOOM_BELOW = 0.5  # score spans narrower than this get a zoomed histogram axis
+# Series in one panel differ in colour, marker and dash, so lines that coincide stay visible.
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+LINE_STYLES = ("-", "--", "-.", ":")
+WARMUP_COLOR = "#f2e394"
 
 
 def png_bytes(figure: Figure) -> bytes:
@@ -62,7 +66,8 @@ def roc_figure(label: np.ndarray, score: np.ndarray, views: Sequence[View]) -> b
         for index, name in enumerate(view.names):
             _roc_curve(axes, label[view.codes == index], score[view.codes == index], name, index)
         axes.plot([0, 1], [0, 1], linestyle=":", color="grey", linewidth=1)
-        axes.set(xlim=(0, 1), ylim=(0, 1.01), title=view.name, aspect="equal")
+        # padded limits: a perfect curve runs along x=0 and y=1 and must not hide under the frame
+        axes.set(xlim=(-0.02, 1.02), ylim=(-0.02, 1.02), title=view.name, aspect="equal")
         axes.set_xlabel("false positive rate (reals called fake)")
         axes.set_ylabel("true positive rate (fakes caught)")
         axes.legend(
@@ -82,7 +87,16 @@ def _roc_curve(axes: Any, label: np.ndarray, score: np.ndarray, name: str, index
         return
     fpr, tpr, _ = roc_curve(label, score)
     auc = area_under_curve(fpr, tpr)
-    axes.plot(fpr, tpr, color=color, linewidth=1.6, label=f"{name} (AUC {100 * auc:.1f})")
+    axes.plot(
+        fpr,
+        tpr,
+        color=color,
+        linewidth=1.6,
+        linestyle=LINE_STYLES[index % len(LINE_STYLES)],
+        clip_on=False,
+        zorder=3,
+        label=f"{name} (AUC {100 * auc:.1f})",
+    )
 
 
 def rate_bars_figure(result: MetricsResult, view: str) -> bytes:
@@ -203,7 +217,12 @@ def _series(records: Sequence[dict[str, Any]], part: str, key: str) -> np.ndarra
     return np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
 
 
-def _epoch_axes(axes: Any, title: str) -> None:
+def _epoch_axes(axes: Any, title: str, warmup_epochs: int = 0) -> None:
+    """Title, integer epoch ticks, grid; epochs 1..warmup_epochs shaded (fairness loss off)."""
+    if warmup_epochs > 0:
+        axes.axvspan(
+            0.5, warmup_epochs + 0.5, color=WARMUP_COLOR, alpha=0.5, zorder=0, label="warm-up"
+        )
     axes.set_title(title, fontsize=10)
     axes.set_xlabel("epoch", fontsize=9)
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -211,8 +230,10 @@ def _epoch_axes(axes: Any, title: str) -> None:
     axes.grid(alpha=0.3)
 
 
-def loss_curves_figure(records: Sequence[dict[str, Any]]) -> bytes:
-    """One panel per training loss term (mean over the epoch's steps), total first."""
+def loss_curves_figure(records: Sequence[dict[str, Any]], warmup_epochs: int = 0) -> bytes:
+    """One panel per training loss term (mean over the epoch's steps), total first.
+
+    The first `warmup_epochs` (trained without the fairness loss) are shaded."""
     terms = list(dict.fromkeys(key for record in records for key in record.get("train", {})))
     terms.sort(key=lambda term: term != "total")
     epochs = [record["epoch"] for record in records]
@@ -222,24 +243,32 @@ def loss_curves_figure(records: Sequence[dict[str, Any]]) -> bytes:
         zip(_grid(figure, len(terms), columns), terms, strict=True)
     ):
         axes.plot(epochs, _series(records, "train", term), marker="o", color=group_color(index))
-        _epoch_axes(axes, f"loss: {term}")
+        _epoch_axes(axes, f"loss: {term}", warmup_epochs)
     figure.tight_layout()
     return png_bytes(figure)
 
 
-def validation_curves_figure(records: Sequence[dict[str, Any]]) -> bytes:
-    """Validation detection metrics and intersectional fairness metrics per epoch (%)."""
+def validation_curves_figure(records: Sequence[dict[str, Any]], warmup_epochs: int = 0) -> bytes:
+    """Validation detection metrics and intersectional fairness metrics per epoch (%).
+
+    Each series has its own colour, marker and dash, so coinciding series stay visible;
+    the first `warmup_epochs` are shaded."""
     epochs = [record["epoch"] for record in records]
     figure = Figure(figsize=(11.0, 3.8))
     detection, fairness = figure.subplots(1, 2)
-    for index, key in enumerate(("auc", "acc", "ap", "eer")):
-        values = 100 * _series(records, "val", key)
-        detection.plot(epochs, values, marker="o", color=group_color(index), label=key.upper())
-    for index, key in enumerate(FAIRNESS_METRICS):
-        values = 100 * _series(records, "val", key)
-        fairness.plot(epochs, values, marker="o", color=group_color(index), label=key)
-    _epoch_axes(detection, "validation detection (%)")
-    _epoch_axes(fairness, "validation fairness, intersectional (%, lower is fairer)")
+    for axes, keys in ((detection, ("auc", "acc", "ap", "eer")), (fairness, FAIRNESS_METRICS)):
+        for index, key in enumerate(keys):
+            axes.plot(
+                epochs,
+                100 * _series(records, "val", key),
+                marker=MARKERS[index % len(MARKERS)],
+                markersize=7 - 0.5 * index,
+                linestyle=LINE_STYLES[index % len(LINE_STYLES)],
+                color=group_color(index),
+                label=key.upper() if axes is detection else key,
+            )
+    _epoch_axes(detection, "validation detection (%)", warmup_epochs)
+    _epoch_axes(fairness, "validation fairness, intersectional (%, lower is fairer)", warmup_epochs)
     detection.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.0, 0.5))
     fairness.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.0, 0.5))
     figure.tight_layout()

@@ -120,6 +120,16 @@ def read_run_config(run_dir: Path) -> dict[str, Any]:
     return config if isinstance(config, dict) else {}
 
 
+def checkpoint_of(predictions: Path) -> dict[str, Any] | None:
+    """`meta.checkpoint` of the metrics.json that `fairdf test` wrote beside `predictions`.
+
+    None when there is no such file or it does not say (other detectors' predictions)."""
+    metrics = _read_dataset_json(predictions.parent / "metrics.json")
+    meta = metrics.get("meta") if metrics else None
+    checkpoint = meta.get("checkpoint") if isinstance(meta, dict) else None
+    return checkpoint if isinstance(checkpoint, dict) else None
+
+
 def synthetic_note(inputs: ReportInputs, config: dict[str, Any]) -> str | None:
     """The placeholder note of a `fairdf synth` dataset found near the input, if any.
 
@@ -147,7 +157,7 @@ def _dataset_folders(inputs: ReportInputs, config: dict[str, Any]) -> list[Path]
 
 
 def _read_dataset_json(path: Path) -> dict[str, Any] | None:
-    """A dataset.json as a dict; None when absent or unreadable (the note is optional)."""
+    """A JSON object file as a dict; None when absent or unreadable (what it adds is optional)."""
     try:
         metadata = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):

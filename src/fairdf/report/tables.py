@@ -184,7 +184,10 @@ def validation_tables(record: Mapping[str, Any]) -> list[Table]:
             "Validation fairness over the intersectional groups, last epoch (%)",
             ("epoch", *(header(m) for m in FAIRNESS_METRICS)),
             ((epoch, *fairness),),
-            note="n/a = undefined; run `fairdf metrics` on validation predictions for reasons.",
+            note=(
+                "n/a = undefined on the validation set: fewer than two groups in which the "
+                "metric's rates are defined (a group needs reals for FPR, fakes for TPR)."
+            ),
             text_columns=0,
         ),
     ]
