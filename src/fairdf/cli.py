@@ -30,13 +30,21 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argparse parser whose usage errors are one line, like every other fairdf error."""
+
+    def error(self, message: str):
+        print(f"{self.prog}: error: {message} (see {self.prog} --help)", file=sys.stderr)
+        raise SystemExit(2)
+
+
 def _load(module: str):
     return importlib.import_module(f"fairdf.commands.{module}")
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The full parser; with `only`, import just that command's module."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="fairdf",
         description="Fair and generalizable deepfake detection: prepare, train, test, measure.",
     )
@@ -60,7 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     wanted = next((a for a in argv if a in COMMANDS), None)
     parser = build_parser(only=wanted)
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a usage error (status 2)
+        return exc.code if isinstance(exc.code, int) else 2
     if getattr(args, "_run", None) is None:
         parser.print_help()
         return 0 if args.command is None else 2

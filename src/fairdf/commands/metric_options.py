@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import argparse
 
+from fairdf.commands.choices import SCHEMES
+
 
 def add_metric_options(parser: argparse.ArgumentParser, *, bootstrap_default: int) -> None:
     """--scheme, --by, --reference-convention, --threshold, --bootstrap, --ci, --cluster-by, --seed."""
     parser.add_argument(
-        "--scheme", help="group scheme: ffpp, dfdc (8 groups), celebdf, dfd (6) (default: detect)"
+        "--scheme",
+        choices=SCHEMES,
+        help="group scheme: ffpp, dfdc (8 groups), celebdf, dfd (6) (default: detect)",
     )
     parser.add_argument(
         "--by",
