@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 
 from fairdf import __version__
@@ -36,6 +37,25 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str):
         print(f"{self.prog}: error: {message} (see {self.prog} --help)", file=sys.stderr)
         raise SystemExit(2)
+
+
+class _StderrHandler(logging.Handler):
+    """Prints each log message on the current `sys.stderr` (looked up at every record)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            print(self.format(record), file=sys.stderr, flush=True)
+        except Exception:
+            self.handleError(record)
+
+
+def _show_progress_messages() -> None:
+    """The library logs progress at INFO under `fairdf`; the command line shows it."""
+    logger = logging.getLogger("fairdf")
+    if not any(isinstance(handler, _StderrHandler) for handler in logger.handlers):
+        logger.addHandler(_StderrHandler())
+    if logger.level == logging.NOTSET or logger.level > logging.INFO:
+        logger.setLevel(logging.INFO)
 
 
 def _load(module: str):
@@ -75,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "_run", None) is None:
         parser.print_help()
         return 0 if args.command is None else 2
+    _show_progress_messages()
     try:
         return int(args._run(args) or 0)
     except FairdfError as exc:
