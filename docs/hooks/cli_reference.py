@@ -83,7 +83,10 @@ def _arguments_table(parser: argparse.ArgumentParser) -> list[str]:
             continue
         if action.help == argparse.SUPPRESS:
             continue
-        cells = [_name(action), _help(parser, action), _choices(action), _default(action)]
+        meaning = _help(parser, action)
+        if action.required and action.option_strings:
+            meaning = f"(required) {meaning}"
+        cells = [_name(action), meaning, _choices(action), _default(action)]
         rows.append("| " + " | ".join(_cell(cell) for cell in cells) + " |")
     if not rows:
         return []
@@ -91,7 +94,9 @@ def _arguments_table(parser: argparse.ArgumentParser) -> list[str]:
 
 
 def _section(prog: str, parser: argparse.ArgumentParser, level: int) -> list[str]:
-    usage = parser.format_usage().strip().removeprefix("usage: ")
+    prefix = "usage: "
+    first, *rest = parser.format_usage().strip().splitlines()
+    usage = "\n".join([first.removeprefix(prefix), *(line[len(prefix) :] for line in rest)])
     lines = [f"{'#' * level} `{prog}`", ""]
     if parser.description:
         lines += [parser.description.strip(), ""]
