@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 
 from fairdf import __version__
@@ -30,13 +31,40 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argparse parser whose usage errors are one line, like every other fairdf error."""
+
+    def error(self, message: str):
+        print(f"{self.prog}: error: {message} (see {self.prog} --help)", file=sys.stderr)
+        raise SystemExit(2)
+
+
+class _StderrHandler(logging.Handler):
+    """Prints each log message on the current `sys.stderr` (looked up at every record)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            print(self.format(record), file=sys.stderr, flush=True)
+        except Exception:
+            self.handleError(record)
+
+
+def _show_progress_messages() -> None:
+    """The library logs progress at INFO under `fairdf`; the command line shows it."""
+    logger = logging.getLogger("fairdf")
+    if not any(isinstance(handler, _StderrHandler) for handler in logger.handlers):
+        logger.addHandler(_StderrHandler())
+    if logger.level == logging.NOTSET or logger.level > logging.INFO:
+        logger.setLevel(logging.INFO)
+
+
 def _load(module: str):
     return importlib.import_module(f"fairdf.commands.{module}")
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The full parser; with `only`, import just that command's module."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="fairdf",
         description="Fair and generalizable deepfake detection: prepare, train, test, measure.",
     )
@@ -60,10 +88,14 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     wanted = next((a for a in argv if a in COMMANDS), None)
     parser = build_parser(only=wanted)
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a usage error (status 2)
+        return exc.code if isinstance(exc.code, int) else 2
     if getattr(args, "_run", None) is None:
         parser.print_help()
         return 0 if args.command is None else 2
+    _show_progress_messages()
     try:
         return int(args._run(args) or 0)
     except FairdfError as exc:

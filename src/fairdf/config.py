@@ -41,7 +41,7 @@ class DataConfig:
 
 @dataclass
 class OptimConfig:
-    """SGD wrapped in SAM (loss flattening), StepLR schedule (METHOD.md section 4)."""
+    """SGD wrapped in SAM (loss flattening), StepLR schedule (docs/method.md, Optimisation)."""
 
     lr: float = 5e-4
     momentum: float = 0.9

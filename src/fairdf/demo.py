@@ -10,8 +10,8 @@ Everything lands in one folder:
 
 from __future__ import annotations
 
+import logging
 import shutil
-import sys
 import time
 from dataclasses import dataclass
 from importlib import resources
@@ -21,12 +21,15 @@ import pandas as pd
 
 from fairdf.errors import DataError
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass
 class DemoResult:
     out: Path
     auc: float
     seconds: float
+    tables: str  # the detection, fairness and per-method tables of the test split
 
 
 def demo_config_path() -> Path:
@@ -77,15 +80,14 @@ def run_demo(
     )
     shutil.copyfile(results[0].predictions_path, out / "predictions.csv")
     shutil.copyfile(results[0].metrics_path, out / "metrics.json")
-    _print_tables(out / "predictions.csv", manifests[0].scheme.name)
+    tables = _tables(out / "predictions.csv", manifests[0].scheme.name)
     seconds = time.perf_counter() - started
     auc = results[0].metrics["overall"]["auc"]
-    print(f"\ndemo finished in {seconds:.0f} s: test AUC {auc:.4f}; results in {out}")
-    return DemoResult(out=out, auc=auc, seconds=seconds)
+    return DemoResult(out=out, auc=auc, seconds=seconds, tables=tables)
 
 
 def say(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
+    logger.info(text)
 
 
 def _prepare_folder(out: Path) -> None:
@@ -97,13 +99,15 @@ def _prepare_folder(out: Path) -> None:
     shutil.rmtree(out)
 
 
-def _print_tables(predictions: Path, scheme: str) -> None:
+def _tables(predictions: Path, scheme: str) -> str:
     from fairdf.metrics import compute_metrics, format_report, read_predictions
 
     table = read_predictions(predictions, scheme)
-    print(format_report(compute_metrics(table, scheme)))
-    print("\nAUC per manipulation method (its fakes against all real test images):")
-    print(method_auc(table.frame).to_string())
+    return (
+        f"{format_report(compute_metrics(table, scheme))}\n"
+        "\nAUC per manipulation method (its fakes against all real test images):\n"
+        f"{method_auc(table.frame).to_string()}"
+    )
 
 
 def method_auc(frame: pd.DataFrame) -> pd.Series:

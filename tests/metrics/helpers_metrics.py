@@ -82,7 +82,7 @@ def brentq_eer(label: np.ndarray, score: np.ndarray) -> float:
 
 
 def brute_force_fairness(groups: list[dict], overall: dict) -> dict:
-    """METHOD.md section 6 over fully defined groups, written out in plain Python."""
+    """The fairness metrics of docs/metrics.md over fully defined groups, written out in plain Python."""
 
     def gap(key: str) -> float:
         values = [g[key] for g in groups]

@@ -197,7 +197,7 @@ def test_bad_options_exit_2(tmp_path, capsys):
         (["--by", "height"], "no column 'height'"),
         (["--cluster-by", "age"], "--bootstrap"),
         (["--threshold", "1.5"], "threshold"),
-        (["--scheme", "nope"], "unknown group scheme"),
+        (["--scheme", "nope"], "--scheme: invalid choice: 'nope'"),
         (["--json", str(tmp_path)], "is a folder"),
     ]:
         assert main(["metrics", str(path), *options]) == 2, options

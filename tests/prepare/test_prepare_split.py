@@ -303,7 +303,7 @@ def test_split_command_prints_ratios_and_reports_errors(tmp_path, capsys):
     captured = capsys.readouterr().out
     assert "target 0.70 / 0.15 / 0.15" in captured and "all" in captured
     assert main(["prepare", "split", str(faces), str(out), "--dataset", "nope"]) == 2
-    assert "unknown dataset adapter 'nope'" in capsys.readouterr().err
+    assert "--dataset: invalid choice: 'nope'" in capsys.readouterr().err
     assert (
         main(["prepare", "split", str(tmp_path / "missing.csv"), str(out), "--dataset", "ffpp"])
         == 2

@@ -23,7 +23,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from fairdf.demo import run_demo
 
-    run_demo(
+    result = run_demo(
         args.out, n_images=args.n, epochs=args.epochs, seed=args.seed, overrides=args.overrides
+    )
+    print(result.tables)
+    print(
+        f"\ndemo finished in {result.seconds:.0f} s: test AUC {result.auc:.4f}; "
+        f"results in {result.out}"
     )
     return 0

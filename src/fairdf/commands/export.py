@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 
+from fairdf.commands.choices import EXPORT_FORMATS
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -15,7 +17,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("out", metavar="OUT", help="file to write (e.g. detector.onnx, .pt)")
     parser.add_argument(
-        "--format", help="onnx or torchscript (default: from OUT's suffix, .onnx or .pt)"
+        "--format",
+        choices=EXPORT_FORMATS,
+        help="file format (default: from OUT's suffix, .onnx or .pt)",
     )
     parser.add_argument(
         "--tolerance",

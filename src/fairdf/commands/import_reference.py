@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from fairdf.commands.choices import SCHEMES
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("reference", help="state dict saved by the reference implementation (.pth)")
@@ -19,7 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--scheme",
         default=None,
-        help="group scheme: ffpp, dfdc, celebdf, dfd (default: ffpp for 8 groups, celebdf for 6)",
+        choices=SCHEMES,
+        help="group scheme (default: ffpp for 8 groups, celebdf for 6)",
     )
     parser.add_argument("--overwrite", action="store_true", help="replace OUT_DIR if it exists")
 

@@ -1,14 +1,22 @@
-"""The metric options shared by `fairdf metrics` and `fairdf report`."""
+"""The metric options shared by `fairdf metrics` and `fairdf report`, and their object."""
 
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+
+from fairdf.commands.choices import SCHEMES
+
+if TYPE_CHECKING:
+    from fairdf.metrics.options import MetricOptions
 
 
 def add_metric_options(parser: argparse.ArgumentParser, *, bootstrap_default: int) -> None:
     """--scheme, --by, --reference-convention, --threshold, --bootstrap, --ci, --cluster-by, --seed."""
     parser.add_argument(
-        "--scheme", help="group scheme: ffpp, dfdc (8 groups), celebdf, dfd (6) (default: detect)"
+        "--scheme",
+        choices=SCHEMES,
+        help="group scheme: ffpp, dfdc (8 groups), celebdf, dfd (6) (default: detect)",
     )
     parser.add_argument(
         "--by",
@@ -39,3 +47,19 @@ def add_metric_options(parser: argparse.ArgumentParser, *, bootstrap_default: in
         help="resample whole clusters (e.g. identity or video column) instead of images",
     )
     parser.add_argument("--seed", type=int, default=0, help="bootstrap random seed")
+
+
+def metric_options(args: argparse.Namespace) -> MetricOptions:
+    """The `MetricOptions` of parsed arguments that `add_metric_options` defined."""
+    from fairdf.metrics.options import MetricOptions
+
+    return MetricOptions(
+        scheme=args.scheme,
+        by=tuple(args.by),
+        reference_convention=args.reference_convention,
+        threshold=args.threshold,
+        bootstrap=args.bootstrap,
+        ci=args.ci,
+        cluster_by=args.cluster_by,
+        seed=args.seed,
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from fairdf.commands.metric_options import add_metric_options
+from fairdf.commands.metric_options import add_metric_options, metric_options
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,22 +19,11 @@ def run(args: argparse.Namespace) -> int:
 
     from fairdf.errors import DataError
     from fairdf.io import write_text_atomic
-    from fairdf.metrics import compute_metrics, format_report, read_predictions
+    from fairdf.metrics import format_report, measure_predictions
 
     if args.json and Path(args.json).is_dir():
         raise DataError(f"--json {args.json} is a folder; give a file name such as metrics.json")
-    table = read_predictions(
-        args.predictions, args.scheme, reference_convention=args.reference_convention
-    )
-    result = compute_metrics(
-        table,
-        by=args.by,
-        threshold=args.threshold,
-        n_bootstrap=args.bootstrap,
-        ci=args.ci,
-        cluster_by=args.cluster_by,
-        seed=args.seed,
-    )
+    _, result = measure_predictions(args.predictions, metric_options(args))
     if args.json:
         write_text_atomic(
             args.json, json.dumps(result.to_json_dict(), indent=1, allow_nan=False) + "\n"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 
+from fairdf.commands.choices import AGGREGATES, FACE_DETECTORS
 from fairdf.commands.listing import show_list
 
 
@@ -22,7 +23,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--frames", type=int, default=32, help="evenly spaced frames per video (default 32)"
     )
     parser.add_argument(
-        "--aggregate", default="mean", help="video score from frame scores: mean, median, max"
+        "--aggregate",
+        choices=AGGREGATES,
+        default="mean",
+        help="video score from frame scores (default mean)",
     )
     parser.add_argument(
         "--no-align",
@@ -30,7 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_false",
         help="inputs are ready face crops: skip face detection and alignment",
     )
-    parser.add_argument("--detector", default="hog", help="dlib face detector: hog or cnn")
+    parser.add_argument(
+        "--detector", choices=FACE_DETECTORS, default="hog", help="dlib face detector"
+    )
     parser.add_argument(
         "--upsample", type=int, help="detector upsampling (default 1 for hog, 0 for cnn)"
     )

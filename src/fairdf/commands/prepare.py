@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from fairdf.commands.choices import DATASET_ADAPTERS, FACE_DETECTORS
 from fairdf.commands.listing import show_list
 from fairdf.errors import FairdfError
 
@@ -50,7 +51,7 @@ def _add_frames(parser: argparse.ArgumentParser) -> None:
 def _add_faces(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("images", help="an image or a folder (e.g. the output of prepare frames)")
     parser.add_argument("out", help="output folder for crops, sidecar CSVs and faces.csv")
-    parser.add_argument("--detector", choices=("hog", "cnn"), default="hog", help="dlib detector")
+    parser.add_argument("--detector", choices=FACE_DETECTORS, default="hog", help="dlib detector")
     parser.add_argument("--size", type=int, default=256, help="crop side in pixels (default 256)")
     parser.add_argument(
         "--margin", type=float, default=1.3, help="crop side / face-box side (default 1.3)"
@@ -90,7 +91,7 @@ def _add_split(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("faces", help="faces.csv written by prepare faces")
     parser.add_argument("out", help="split.csv to write")
     parser.add_argument(
-        "--dataset", required=True, help="naming adapter: ffpp, celebdf, dfd, dfdc, generic"
+        "--dataset", required=True, choices=DATASET_ADAPTERS, help="file naming adapter"
     )
     parser.add_argument(
         "--identity",

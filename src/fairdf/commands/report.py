@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from fairdf.commands.metric_options import add_metric_options
+from fairdf.commands.metric_options import add_metric_options, metric_options
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,18 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from fairdf.report import write_report
 
-    paths = write_report(
-        args.source,
-        args.out,
-        predictions=args.predictions,
-        scheme=args.scheme,
-        bootstrap=args.bootstrap,
-        ci=args.ci,
-        cluster_by=args.cluster_by,
-        by=args.by,
-        threshold=args.threshold,
-        seed=args.seed,
-        reference_convention=args.reference_convention,
-    )
+    options = metric_options(args)
+    paths = write_report(args.source, args.out, predictions=args.predictions, **options.as_dict())
     print(f"wrote {paths.html}\n  and {paths.markdown} with figures in {paths.figures}")
     return 0

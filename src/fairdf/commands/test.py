@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from fairdf.commands.choices import SCHEMES
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -13,7 +15,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--manifest", action="append", required=True, help="test manifest CSV (repeatable)"
     )
     parser.add_argument("--out", required=True, help="output folder (must not exist)")
-    parser.add_argument("--scheme", help="group scheme of the manifests (default: detect per file)")
+    parser.add_argument(
+        "--scheme", choices=SCHEMES, help="group scheme of the manifests (default: detect per file)"
+    )
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 ...")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--workers", type=int, default=2)

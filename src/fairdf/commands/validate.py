@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
+from fairdf.commands.choices import SCHEMES
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("manifests", nargs="+", metavar="MANIFEST", help="CSV manifest(s)")
-    parser.add_argument("--scheme", help="group scheme: ffpp, dfdc, celebdf, dfd (default: detect)")
+    parser.add_argument("--scheme", choices=SCHEMES, help="group scheme (default: detect)")
     parser.add_argument(
         "--check-images", action="store_true", help="also decode every image, list corrupt ones"
     )

@@ -1,4 +1,4 @@
-"""Datasets: paired real/fake training data (METHOD.md section 1) and plain scoring data.
+"""Datasets: paired real/fake training data (docs/method.md, Input) and plain scoring data.
 
 Items are dicts of tensors. A training batch made by `collate_pairs` holds the B reals
 followed by the B fakes, as the detector and the losses expect.

@@ -1,4 +1,4 @@
-"""Demographic group schemes (METHOD.md section 6).
+"""Demographic group schemes (docs/formats.md, Manifests).
 
 An intersectional group is gender x race, numbered gender-major. The 8-group scheme
 (FF++, DFDC) has races asian/white/black/others; the 6-group scheme (Celeb-DF, DFD) has

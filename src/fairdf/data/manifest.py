@@ -1,4 +1,4 @@
-"""Manifests: the reference CSV layout (METHOD.md section 7), read by header name.
+"""Manifests: the reference CSV layout (docs/formats.md, Manifests), read by header name.
 
     img_path,label,ismale,isasian,iswhite,isblack,intersec_label[,spe_label][,extra...]
 

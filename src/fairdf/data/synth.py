@@ -49,7 +49,7 @@ SPLITS = ("train", "val", "test")
 MANIFEST_NAMES = ("faketrain", "realtrain", "fakeval", "realval", "test")
 EXTRA_COLUMNS = ("identity", "source_identity", "method_name")
 GENERATOR = "fairdf synth"
-# FF++ training images per group (METHOD.md 3); the default imbalance is their square root,
+# FF++ training images per group (the reference's LDAM counts, docs/method.md, Losses); the default imbalance is their square root,
 # uneven (about 5:1 between the largest and smallest group) without losing small groups.
 FFPP_GROUP_COUNTS = (2475, 25443, 1468, 4163, 8013, 31281, 1111, 2185)
 DEFAULT_GROUP_WEIGHTS = tuple(

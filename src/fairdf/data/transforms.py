@@ -1,4 +1,4 @@
-"""Image loading and normalisation (METHOD.md section 1).
+"""Image loading and normalisation (docs/method.md, Input).
 
 Images become RGB (greyscale, RGBA and palette images are converted), are resized to
 `size x size` with bilinear interpolation and scaled to [-1, 1] (mean 0.5, std 0.5).

@@ -1,4 +1,4 @@
-"""Optimizer construction and one optimisation step, with or without SAM (METHOD.md 4)."""
+"""Optimizer construction and one optimisation step, with or without SAM (docs/method.md, Optimisation)."""
 
 from __future__ import annotations
 

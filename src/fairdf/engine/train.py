@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import shutil
 import sys
 import time
@@ -33,6 +34,8 @@ from fairdf.errors import ConfigError, FairdfError
 from fairdf.losses import DetectorLoss
 from fairdf.metrics import compute_metrics
 from fairdf.models import FairDetector
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -156,7 +159,7 @@ def _run_epoch(trainer: Trainer, run_dir: Path, epoch: int, best: float | None) 
         training_state.save_epoch(run_dir, trainer, epoch + 1, best, is_best=improved)
         with open(run_dir / "metrics.jsonl", "a", encoding="utf-8") as log:
             log.write(json.dumps(record) + "\n")
-        _print_epoch(record, config)
+        _log_epoch(record, config)
     barrier(context)
     return best
 
@@ -235,7 +238,7 @@ def validate(trainer: Trainer) -> dict[str, float | None]:
     return flat
 
 
-def _print_epoch(record: dict, config: RunConfig) -> None:
+def _log_epoch(record: dict, config: RunConfig) -> None:
     if not config.train.progress:
         return
     val = record["val"]
@@ -244,9 +247,8 @@ def _print_epoch(record: dict, config: RunConfig) -> None:
         value = val.get(key)
         return "n/a" if value is None else f"{value:.4f}"
 
-    print(
+    logger.info(
         f"epoch {record['epoch']}/{config.train.epochs}  loss {record['train']['total']:.4f}  "
         f"val AUC {show('auc')}  ACC {show('acc')}  F_FPR {show('F_FPR')}  "
-        f"F_MEO {show('F_MEO')}  ({record['seconds']:.1f} s)",
-        file=sys.stderr,
+        f"F_MEO {show('F_MEO')}  ({record['seconds']:.1f} s)"
     )

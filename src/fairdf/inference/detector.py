@@ -8,7 +8,7 @@ With `align=True` (default) the largest face of each image or frame is found and
 aligned exactly as `fairdf prepare faces` does (dlib detector, 68 landmarks, eyes
 levelled, `margin` x the landmark box), at the checkpoint's image size. With
 `align=False` inputs are taken as ready face crops and resized like `fairdf test`
-resizes its crops. Only the scoring branches of the detector are loaded (METHOD.md 5).
+resizes its crops. Only the scoring branches of the detector are loaded (docs/method.md, Architecture).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The exported graph maps `images (N, 3, S, S)` (RGB in [-1, 1], S the checkpoint's image
 size, N free) to `logits (N, 2)` of H_fuse and `p_fake (N,)` = softmax(logits)[:, 1].
-Only E_f, E_d, P_sha, P_dem, AdaIN and H_fuse are exported (METHOD.md section 5).
+Only E_f, E_d, P_sha, P_dem, AdaIN and H_fuse are exported (docs/method.md, Architecture).
 
 ONNX uses PyTorch's TorchScript-based exporter (`dynamo=False`, which needs no
 onnxscript) with a dynamic batch axis; TorchScript uses `torch.jit.trace`. Each file is

@@ -1,4 +1,4 @@
-"""L_fuse: the bi-level fairness loss, computed exactly on the device (METHOD.md 3).
+"""L_fuse: the bi-level fairness loss, computed exactly on the device (docs/method.md, Losses).
 
 Inner level, per group g present in the batch, the CVaR of its losses at level a_in:
 

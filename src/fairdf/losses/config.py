@@ -1,4 +1,4 @@
-"""`LossConfig`: every weight, margin, alpha and tau of the training loss (METHOD.md 3).
+"""`LossConfig`: every weight, margin, alpha and tau of the training loss (docs/method.md, Losses).
 
 Kept free of torch imports so that reading a run config stays fast.
 """

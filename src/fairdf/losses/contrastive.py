@@ -1,4 +1,4 @@
-"""L_con: triplet terms on the pooled shared and specific features (METHOD.md section 3)."""
+"""L_con: triplet terms on the pooled shared and specific features (docs/method.md, Losses)."""
 
 from __future__ import annotations
 

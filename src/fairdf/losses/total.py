@@ -1,4 +1,4 @@
-"""The total training loss: a weighted sum of the six terms (METHOD.md section 3)."""
+"""The total training loss: a weighted sum of the six terms (docs/method.md, Losses)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """Detection metrics per group: counts, rates at a threshold, AUC, EER and AP.
 
-An image is predicted fake when `score > threshold` (METHOD.md section 5: the reference
-thresholds `sigmoid(logit) > 0.5`, i.e. `logit > 0`; a score of exactly 0.5 is real).
+An image is predicted fake when `score > threshold`: a score of exactly 0.5 is real (the
+reference metric script differs: it counts `sigmoid(logit) >= 0.5`, i.e. `logit >= 0`,
+as fake; docs/metrics.md, The reference convention).
 Counts and rates come from one `np.bincount` over (group, label, prediction) cells and
 accept per-row weights (bootstrap resamples), with an extra leading axis allowed in
 `rates_from_counts`. AUC, EER and AP come from scikit-learn per group. A value that is

@@ -1,4 +1,4 @@
-"""Group fairness metrics (METHOD.md section 6) from per-group rates.
+"""Group fairness metrics (docs/metrics.md, Fairness metrics) from per-group rates.
 
 For the groups of one view, with rates at the threshold and `overall` = the whole set:
 

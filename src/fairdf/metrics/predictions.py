@@ -4,7 +4,7 @@ Accepted columns (extra columns are kept):
 - `label`: 0 real / 1 fake;
 - the score: `score` = p(fake) in [0, 1]; or `logit_real,logit_fake`, scored as
   softmax(logits)[fake]; or, with the reference convention, `logit_fake` alone, scored as
-  sigmoid(logit_fake) like the reference metric script (METHOD.md section 5);
+  sigmoid(logit_fake) like the reference metric script (docs/metrics.md, The reference convention);
 - the group: see `fairdf.metrics.grouping`.
 
 The normalised frame has `label` (int8), `score` (float64), `group` (int64 id of the

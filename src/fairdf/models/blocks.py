@@ -1,4 +1,4 @@
-"""AdaIN, the feature blocks and the classification heads (METHOD.md section 2)."""
+"""AdaIN, the feature blocks and the classification heads (docs/method.md, Architecture)."""
 
 from __future__ import annotations
 

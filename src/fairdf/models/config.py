@@ -12,7 +12,7 @@ from fairdf.errors import ConfigError
 
 @dataclass
 class DetectorConfig:
-    """Architecture of `FairDetector` (METHOD.md section 2).
+    """Architecture of `FairDetector` (docs/method.md, Architecture).
 
     `pretrained` is the path of an ImageNet weights file for the encoder trunks
     (Cadene `xception-b5690688.pth`, a timm checkpoint or a `.safetensors` file) or

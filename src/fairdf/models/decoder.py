@@ -1,4 +1,4 @@
-"""The reconstruction decoder D(z, c) (METHOD.md section 2; training only)."""
+"""The reconstruction decoder D(z, c) (docs/method.md, Architecture; training only)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`FairDetector` (METHOD.md section 2) and its inference part (section 5).
+"""`FairDetector` (docs/method.md, Architecture) and its inference part.
 
 Training forward: images `(2B, 3, H, W)`, the B reals first, then the B fakes.
 

@@ -53,7 +53,8 @@ def _timm_trunk(name: str) -> nn.Module:
 
 def _xception_trunk() -> nn.Module:
     trunk = _timm_trunk("legacy_xception")
-    trunk.act4 = nn.Identity()  # METHOD.md 2: the features end at bn4, no ReLU after it
+    # docs/method.md, Architecture: the features end at bn4, no ReLU after it
+    trunk.act4 = nn.Identity()
     return trunk
 
 

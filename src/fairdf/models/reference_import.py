@@ -1,7 +1,7 @@
 """Key mapping between the reference implementation's state dict and `FairDetector`.
 
 The reference layout is listed in `tests/reference/official_state_dict.tsv`
-(METHOD.md section 8). Each reference module prefix maps to one of our modules, and
+(docs/formats.md, Reference checkpoints). Each reference module prefix maps to one of our modules, and
 inside a module a short table renames the sub-keys; the mapping is one-to-one on
 every key except the unused `encoder_*.last_linear.*` and `block_fused.*`.
 """

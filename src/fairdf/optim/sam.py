@@ -1,4 +1,4 @@
-"""Sharpness-aware minimisation (SAM) around a base optimizer (METHOD.md section 4).
+"""Sharpness-aware minimisation (SAM) around a base optimizer (docs/method.md, Optimisation).
 
 Each step: forward + backward; `first_step` moves the weights to w + rho g/||g||
 (global gradient norm; adaptive SAM scales by |w|); forward + backward again with

@@ -1,4 +1,4 @@
-"""Dataset preparation: from raw videos to the five manifests of METHOD.md section 7.
+"""Dataset preparation: from raw videos to the five manifests (docs/formats.md, Manifests).
 
 Each step reads and writes files a person can open, so each can be rerun alone:
 

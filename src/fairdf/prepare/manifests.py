@@ -1,4 +1,4 @@
-"""The five manifests of METHOD.md section 7 (`fairdf prepare manifest`).
+"""The five manifests of docs/formats.md, Manifests (`fairdf prepare manifest`).
 
 Joins split.csv (crop, label, method, split) with annotations.csv (attributes per crop)
 and writes `faketrain.csv`, `realtrain.csv`, `fakeval.csv`, `realval.csv` and `test.csv`

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from fairdf.errors import DataError
-from fairdf.metrics import MetricsResult, PredictionTable, compute_metrics, read_predictions
+from fairdf.metrics import MetricOptions, MetricsResult, PredictionTable, measure_predictions
 from fairdf.metrics.views import build_views
 from fairdf.report import figures
 from fairdf.report.document import Document, Figure, Section
@@ -33,17 +33,10 @@ from fairdf.report.tables import (
 
 
 @dataclass(frozen=True)
-class ReportOptions:
-    """How the predictions are scored and how intervals are drawn (see `compute_metrics`)."""
+class ReportOptions(MetricOptions):
+    """`MetricOptions` with the report's default of 1000 bootstrap resamples."""
 
-    scheme: str | None = None
     bootstrap: int = 1000
-    ci: float = 0.95
-    cluster_by: str | None = None
-    by: tuple[str, ...] = ()
-    threshold: float = 0.5
-    seed: int = 0
-    reference_convention: bool = False
 
 
 def build_document(inputs: ReportInputs, options: ReportOptions) -> Document:
@@ -61,7 +54,7 @@ def build_document(inputs: ReportInputs, options: ReportOptions) -> Document:
     if note:
         notices.append(note)
     if inputs.predictions is not None:
-        table, result = _metrics(inputs.predictions, options)
+        table, result = measure_predictions(inputs.predictions, options)
         facts += _prediction_facts(inputs.predictions, result)
         if result.excluded:
             notices.append(
@@ -83,20 +76,6 @@ def build_document(inputs: ReportInputs, options: ReportOptions) -> Document:
 
 def _now() -> str:
     return datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-
-
-def _metrics(path: Path, options: ReportOptions) -> tuple[PredictionTable, MetricsResult]:
-    table = read_predictions(path, options.scheme, options.reference_convention)
-    result = compute_metrics(
-        table,
-        by=options.by,
-        threshold=options.threshold,
-        n_bootstrap=options.bootstrap,
-        ci=options.ci,
-        cluster_by=options.cluster_by,
-        seed=options.seed,
-    )
-    return table, result
 
 
 def _prediction_facts(path: Path, result: MetricsResult) -> list[tuple[str, str]]:

@@ -1,0 +1,13 @@
+"""Names that command-line options accept, checked by argparse `choices`.
+
+Kept as plain tuples (no library imports) so that `fairdf --help` stays fast; a test
+checks each against the library's own table of names.
+"""
+
+from __future__ import annotations
+
+SCHEMES = ("ffpp", "dfdc", "celebdf", "dfd")  # fairdf.data.groups.SCHEMES
+FACE_DETECTORS = ("hog", "cnn")  # fairdf.prepare.faces.DETECTORS
+AGGREGATES = ("mean", "median", "max")  # fairdf.inference.results.AGGREGATES
+EXPORT_FORMATS = ("onnx", "torchscript")  # fairdf.inference.export.FORMATS
+DATASET_ADAPTERS = ("ffpp", "celebdf", "dfd", "dfdc", "generic")  # prepare.identities.ADAPTERS

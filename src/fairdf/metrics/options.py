@@ -1,0 +1,50 @@
+"""`MetricOptions`: how a predictions file is scored, grouped and resampled.
+
+One object for the options that `fairdf metrics` and `fairdf report` share (the
+command-line side is `fairdf.commands.metric_options`), and one function that reads and
+measures a predictions file with them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from fairdf.metrics.compute import MetricsResult, compute_metrics
+from fairdf.metrics.predictions import PredictionTable, read_predictions
+
+
+@dataclass(frozen=True)
+class MetricOptions:
+    """Scheme, extra views, score convention, decision threshold and bootstrap settings."""
+
+    scheme: str | None = None  # None: detect from the file
+    by: tuple[str, ...] = ()  # extra columns to measure fairness across
+    reference_convention: bool = False  # score = sigmoid(logit_fake), as the reference
+    threshold: float = 0.5  # predicted fake when score > threshold
+    bootstrap: int = 0  # resamples for percentile intervals; 0 = none
+    ci: float = 0.95
+    cluster_by: str | None = None  # resample whole clusters of this column
+    seed: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def measure_predictions(
+    path: str | os.PathLike, options: MetricOptions
+) -> tuple[PredictionTable, MetricsResult]:
+    """Read the predictions CSV at `path` and compute its metrics with `options`."""
+    table = read_predictions(path, options.scheme, options.reference_convention)
+    result = compute_metrics(
+        table,
+        by=options.by,
+        threshold=options.threshold,
+        n_bootstrap=options.bootstrap,
+        ci=options.ci,
+        cluster_by=options.cluster_by,
+        seed=options.seed,
+    )
+    return table, result

@@ -1,0 +1,48 @@
+"""Options with a fixed set of names are argparse choices that match the library's names."""
+
+from __future__ import annotations
+
+import pytest
+
+from fairdf.cli import main
+from fairdf.commands import choices
+
+
+def test_choices_match_the_library_tables():
+    from fairdf.data.groups import SCHEMES
+    from fairdf.inference.export import FORMATS
+    from fairdf.inference.results import AGGREGATES
+    from fairdf.prepare.faces import DETECTORS
+    from fairdf.prepare.identities import ADAPTERS
+
+    assert tuple(SCHEMES) == choices.SCHEMES
+    assert tuple(DETECTORS) == choices.FACE_DETECTORS
+    assert tuple(AGGREGATES) == choices.AGGREGATES
+    assert tuple(FORMATS) == choices.EXPORT_FORMATS
+    assert tuple(ADAPTERS) == choices.DATASET_ADAPTERS
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["predict", "x.png", "--checkpoint", "ckpt", "--aggregate", "mode"],
+        ["predict", "x.png", "--checkpoint", "ckpt", "--detector", "mtcnn"],
+        ["metrics", "p.csv", "--scheme", "martian"],
+        ["report", "p.csv", "--scheme", "martian"],
+        ["validate", "m.csv", "--scheme", "martian"],
+        ["test", "--checkpoint", "c", "--manifest", "m.csv", "--out", "o", "--scheme", "x"],
+        ["export", "ckpt", "out.bin", "--format", "keras"],
+        ["prepare", "split", "faces.csv", "split.csv", "--dataset", "nope"],
+        ["prepare", "faces", "images", "out", "--detector", "mtcnn"],
+        ["import-reference", "ref.pth", "out", "--scheme", "x"],
+    ],
+)
+def test_unknown_name_is_refused_on_one_line_before_anything_runs(tmp_path, capsys, arguments):
+    # relative paths inside an empty folder: nothing exists, so nothing could be read
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(tmp_path)
+        assert main(arguments) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    assert "invalid choice" in err and "--help" in err
+    assert list(tmp_path.iterdir()) == []
