@@ -12,6 +12,7 @@ import importlib
 import sys
 
 from fairdf import __version__
+from fairdf.boundary import user_message
 from fairdf.errors import FairdfError
 
 # name -> (module under fairdf.commands, one-line help)
@@ -60,24 +61,26 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     wanted = next((a for a in argv if a in COMMANDS), None)
     parser = build_parser(only=wanted)
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2), already printed
+        return exc.code if isinstance(exc.code, int) else 2
     if getattr(args, "_run", None) is None:
         parser.print_help()
         return 0 if args.command is None else 2
     try:
         return int(args._run(args) or 0)
-    except FairdfError as exc:
-        print(f"fairdf {args.command}: error: {_one_line(str(exc))}", file=sys.stderr)
-        return exc.exit_code
     except KeyboardInterrupt:
         print("fairdf: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
-
-
-def _one_line(message: str) -> str:
-    return " ".join(message.split("\n")[0].split()) if "\n" in message else message
+    except Exception as exc:  # the one error boundary: see fairdf.boundary
+        message = user_message(exc)
+        if message is None:
+            raise
+        print(f"fairdf {args.command}: error: {message}", file=sys.stderr)
+        return exc.exit_code if isinstance(exc, FairdfError) else 2
 
 
 if __name__ == "__main__":
