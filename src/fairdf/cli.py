@@ -35,9 +35,16 @@ def _load(module: str):
     return importlib.import_module(f"fairdf.commands.{module}")
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line (the contract of every error)."""
+
+    def error(self, message: str):  # noqa: ANN201 - argparse's signature
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The full parser; with `only`, import just that command's module."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="fairdf",
         description="Fair and generalizable deepfake detection: prepare, train, test, measure.",
     )

@@ -4,12 +4,14 @@ Rules (see docs/errors.md):
 
 - A named output (`--out`, `--json`, `OUT`) must be of the right kind if it exists (a file
   for a file output, a folder for a folder output) and its parent must be an existing,
-  writable folder. Missing parent folders are never created: fairdf creates the named
-  output itself and nothing above it.
+  writable folder, or be missing one level only: fairdf creates the named output and, at
+  most, the one folder that holds it (`out/report.html` creates `out/` when it is missing
+  in an existing folder); a longer chain of missing folders is refused with the
+  `mkdir -p` to run.
 - An output derived from an input's name (a video, an image, a manifest) is a relative
   path of plain components under the named output folder: no empty, `.` or `..` part,
-  no absolute part, no name that is empty once its suffix is removed (`...mp4`), and it
-  must not leave the folder through a symbolic link.
+  no absolute part, and it must not leave the folder through a symbolic link. A name
+  whose stem would be `.` or `..` keeps its suffix (`...mp4` gives `OUT/...mp4/`).
 
 Nothing here writes; the checks raise `PathError` with a one-line message.
 """
@@ -44,14 +46,16 @@ def _check_names(path: Path, what: str) -> None:
 
 def _check_parent(path: Path, what: str) -> None:
     parent = path.parent
+    kind = _first_non_folder(parent)
+    if kind is not None:
+        raise PathError(f"{what} {path}: {kind} is a file, not a folder; choose another path")
     if not parent.exists():
-        kind = _first_non_folder(parent)
-        if kind is not None:
-            raise PathError(f"{what} {path}: {kind} is a file, not a folder; choose another path")
-        raise PathError(
-            f"{what} {path}: folder {parent} does not exist; create it first "
-            f"(mkdir -p {parent}) or choose another path"
-        )
+        if not parent.parent.is_dir():  # only the output's own folder may be missing
+            raise PathError(
+                f"{what} {path}: folder {parent.parent} does not exist; create it first "
+                f"(mkdir -p {parent.parent}) or choose another path"
+            )
+        parent = parent.parent  # `parent` will be created inside it: that must be writable
     if not parent.is_dir():
         raise PathError(f"{what} {path}: {parent} is a file, not a folder; choose another path")
     if not os.access(parent, os.W_OK | os.X_OK):

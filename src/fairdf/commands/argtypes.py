@@ -35,3 +35,22 @@ def positive_float(text: str) -> float:
     if not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
     return value
+
+
+def pixel_count(text: str) -> int:
+    """A pixel limit: an integer in 1..2**31-1."""
+    value = _integer(text, 1, ">= 1")
+    if value > 2**31 - 1:
+        raise argparse.ArgumentTypeError(f"must be at most {2**31 - 1}, got {value}")
+    return value
+
+
+def add_pixel_limit(parser: argparse.ArgumentParser) -> None:
+    """`--max-image-pixels N`: refuse larger images before decoding them."""
+    parser.add_argument(
+        "--max-image-pixels",
+        type=pixel_count,
+        metavar="N",
+        help="refuse images of more than N pixels (width x height) before decoding them "
+        "(default: $FAIRDF_MAX_IMAGE_PIXELS or 64000000)",
+    )

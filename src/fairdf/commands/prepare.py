@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from fairdf.commands.argtypes import non_negative_int, positive_float, positive_int
+from fairdf.commands.argtypes import add_pixel_limit, non_negative_int, positive_float, positive_int
 from fairdf.commands.listing import show_list
 from fairdf.errors import FairdfError
 
@@ -78,6 +78,7 @@ def _add_faces(parser: argparse.ArgumentParser) -> None:
         type=non_negative_int,
         help="detector upsampling (default 1 for hog, 0 for cnn)",
     )
+    add_pixel_limit(parser)
     parser.add_argument(
         "--video-of",
         choices=("auto", "image", "folder"),
@@ -169,9 +170,11 @@ def _run_frames(args: argparse.Namespace) -> int:
 def _run_faces(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from fairdf.data.pixels import set_max_image_pixels
     from fairdf.prepare.crops import prepare_faces
     from fairdf.prepare.faces import CropOptions
 
+    set_max_image_pixels(args.max_image_pixels)
     options = CropOptions(args.detector, args.size, args.margin, args.upsample)
     summary = prepare_faces(
         Path(args.images), Path(args.out), options, args.workers, args.video_of, args.overwrite
