@@ -1,0 +1,12 @@
+"""Fixtures of the reliability tests."""
+
+from __future__ import annotations
+
+import pytest
+from helpers_reliability import bomb_png
+
+
+@pytest.fixture(scope="session")
+def bomb(tmp_path_factory):
+    """A 20000 x 20000 PNG (400 million pixels) in about 380 KiB, written once."""
+    return bomb_png(tmp_path_factory.mktemp("bomb") / "bomb.png")
