@@ -67,19 +67,16 @@ def opened(path: str | Path) -> Iterator:
     from PIL import Image
 
     limit = max_image_pixels()
-    Image.MAX_IMAGE_PIXELS = limit  # PIL's own check then fires only above twice the limit
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        Image.MAX_IMAGE_PIXELS = None  # opening reads the header only; the check is ours
         try:
             image = Image.open(path)
-        except Image.DecompressionBombError:
-            raise ImageError(
-                f"image {path} has more than {limit} pixels (the limit); shrink or remove it, "
-                f"or raise {ENV_VARIABLE} if you trust it"
-            ) from None
-        with image:
-            check_size(path, *image.size)
-            yield image
+        finally:
+            Image.MAX_IMAGE_PIXELS = limit  # and PIL's own, for any decoder opened later
+    with image:
+        check_size(path, *image.size)
+        yield image
 
 
 def header_size(path: str | Path) -> tuple[int, int] | None:
