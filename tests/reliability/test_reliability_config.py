@@ -179,3 +179,13 @@ def test_check_state_accepts_a_real_state():
     for best in (math.nan, math.inf, "x", True):
         with pytest.raises(CheckpointError):
             check_state({"epoch": 2, "best": best, "optimizer": {}, "scheduler": {}})
+
+
+def test_docs_list_every_bound():
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "errors.md").read_text()
+    for key, bound in BOUNDS.items():
+        assert f"| `{key}` | {bound.describe()} |" in page, key
+    for name in BEST_METRICS:
+        assert f"`{name}`" in page
