@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from helpers_reliability import (
     HEADER8,
+    assert_one_line_error,
     header_only_png,
     run_cli,
     write_manifest,
@@ -89,3 +90,32 @@ def test_issue13_predict_skips_one_bomb_in_a_folder(tmp_path):
     assert seen == [(16, 16, 3)]  # good.png decoded and handed on
     assert [s.source for s in report.unreadable] == [str(tmp_path / "bomb.png")]
     assert "30000 x 30000" in report.unreadable[0].reason
+
+
+@pytest.fixture(scope="module")
+def tiny_checkpoint(tmp_path_factory):
+    """An untrained tiny detector saved as a checkpoint (the weights do not matter here)."""
+    from fairdf.engine.checkpoint import save_checkpoint
+    from fairdf.models import DetectorConfig
+    from fairdf.models.detector import FairDetector
+
+    model = FairDetector(DetectorConfig(encoder="tiny", image_size=32))
+    return save_checkpoint(tmp_path_factory.mktemp("ckpt") / "best", model, scheme="ffpp")
+
+
+@pytest.mark.parametrize("bad", ["bomb", "corrupt"])
+def test_issue13_test_with_workers_names_the_bad_image(tmp_path, capsys, bad, tiny_checkpoint):
+    """`fairdf test` uses DataLoader workers by default: the file must still be named."""
+    image = header_only_png(tmp_path / "bad.png", 20_000, 20_000)
+    if bad == "corrupt":
+        image.write_bytes(b"\x89PNG\r\n\x1a\ntruncated")
+    rows = ["a.png,0,1,-1,1,-1,1", "bad.png,1,1,-1,1,-1,1"]
+    manifest = write_manifest(tmp_path / "test.csv", rows)
+    out = tmp_path / "results"
+    status, _, err = run_cli(
+        capsys, "test", "--checkpoint", tiny_checkpoint, "--manifest", manifest, "--out", out,
+        "--device", "cpu", "--workers", "1", "--batch-size", "1",
+    )  # fmt: skip
+    assert status == 2
+    assert_one_line_error(err, str(image))
+    assert "DataLoader worker" not in err and not out.exists()
