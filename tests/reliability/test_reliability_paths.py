@@ -200,6 +200,10 @@ def test_issue13_export_predict_test_refuse_outputs_of_the_wrong_kind(tmp_path, 
         (["test", "--checkpoint", tmp_path, "--manifest", "m.csv", "--out", tmp_path / "file"],
          "is a file"),
         (["import-reference", tmp_path / "r.pth", tmp_path / "file"], "is a file"),
+        (["synth", tmp_path / "file"], "is a file"),
+        (["demo", "--out", tmp_path / "a" / "b" / "c"], "mkdir -p"),
+        (["prepare", "split", tmp_path / "f.csv", tmp_path / "model.onnx", "--dataset", "ffpp"],
+         "is a folder"),
     ]  # fmt: skip
     for args, fragment in cases:
         code, _, err = run_cli(capsys, *args)
