@@ -119,3 +119,17 @@ def test_issue13_test_with_workers_names_the_bad_image(tmp_path, capsys, bad, ti
     assert status == 2
     assert_one_line_error(err, str(image))
     assert "DataLoader worker" not in err and not out.exists()
+
+
+def test_issue13_test_on_a_manifest_named_dots_csv(tmp_path, capsys, tiny_checkpoint):
+    rows = ["a.png,0,1,-1,1,-1,1", "b.png,1,1,-1,1,-1,1"]
+    manifest = write_manifest(tmp_path / "data" / "...csv", rows)
+    out = tmp_path / "results"
+    status, _, err = run_cli(
+        capsys, "test", "--checkpoint", tiny_checkpoint, "--manifest", manifest, "--out", out,
+        "--device", "cpu", "--workers", "0",
+    )  # fmt: skip
+    assert status == 0, err
+    assert sorted(p.name for p in out.iterdir()) == ["csv"]
+    assert (out / "csv" / "predictions.csv").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "results"]
