@@ -13,6 +13,7 @@ import logging
 import sys
 
 from fairdf import __version__
+from fairdf.boundary import user_message
 from fairdf.errors import FairdfError
 
 # name -> (module under fairdf.commands, one-line help)
@@ -98,18 +99,17 @@ def main(argv: list[str] | None = None) -> int:
     _show_progress_messages()
     try:
         return int(args._run(args) or 0)
-    except FairdfError as exc:
-        print(f"fairdf {args.command}: error: {_one_line(str(exc))}", file=sys.stderr)
-        return exc.exit_code
     except KeyboardInterrupt:
         print("fairdf: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
-
-
-def _one_line(message: str) -> str:
-    return " ".join(message.split("\n")[0].split()) if "\n" in message else message
+    except Exception as exc:  # the one error boundary: see fairdf.boundary
+        message = user_message(exc)
+        if message is None:
+            raise
+        print(f"fairdf {args.command}: error: {message}", file=sys.stderr)
+        return exc.exit_code if isinstance(exc, FairdfError) else 2
 
 
 if __name__ == "__main__":

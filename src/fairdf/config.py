@@ -17,11 +17,17 @@ from typing import Any, Literal
 
 import yaml
 
+from fairdf.bounds import check_section
 from fairdf.errors import ConfigError
 from fairdf.losses import LossConfig
 from fairdf.models import DetectorConfig
+from fairdf.yamlsafe import AliasRefused, load_yaml, yaml_problem
 
 PRECISIONS = ("fp32", "bf16", "fp16")
+# validation metrics `train.best_metric` may name (fairdf.metrics: overall columns except n,
+# then the intersectional fairness metrics)
+BEST_METRICS = ("auc", "acc", "eer", "ap", "fpr", "tpr", "F_FPR", "F_EO", "F_OAE", "F_DP")
+BEST_METRICS += ("F_MEO", "FPR_gap", "AUC_gap", "ErrorRate_gap")
 
 
 @dataclass
@@ -37,6 +43,7 @@ class DataConfig:
     workers: int = 2
     group_counts: list[int] | None = None  # LDAM counts; None = count the training manifests
     skip_corrupt: bool = False
+    max_image_pixels: int | None = None  # None: FAIRDF_MAX_IMAGE_PIXELS or the default
 
 
 @dataclass
@@ -94,12 +101,7 @@ def load_config(path: str | Path | None, overrides: list[str] = ()) -> RunConfig
         source = Path(path).expanduser()
         if not source.is_file():
             raise ConfigError(f"config file not found: {source}")
-        try:
-            raw = yaml.safe_load(source.read_text()) or {}
-        except yaml.YAMLError as exc:
-            where = getattr(exc, "problem_mark", None)
-            line = f" line {where.line + 1}" if where else ""
-            raise ConfigError(f"{source}:{line} not valid YAML; check the indentation") from None
+        raw = _read_yaml_file(source)
         if not isinstance(raw, dict):
             raise ConfigError(f"{source}: expected a mapping of sections (data, model, ...)")
         base = source.resolve().parent
@@ -112,6 +114,24 @@ def load_config(path: str | Path | None, overrides: list[str] = ()) -> RunConfig
     return config
 
 
+def _read_yaml_file(source: Path) -> Any:
+    """Parse a config file (UTF-8, no YAML aliases); ConfigError naming file and line."""
+    try:
+        text = source.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{source}: byte {exc.start + 1} is not UTF-8 text; save the file as UTF-8"
+        ) from None
+    try:
+        return load_yaml(text) or {}
+    except AliasRefused as exc:
+        raise ConfigError(f"{source}: {yaml_problem(exc)}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(
+            f"{source}: not valid YAML ({yaml_problem(exc)}); check the indentation"
+        ) from None
+
+
 def config_from_dict(raw: dict[str, Any]) -> RunConfig:
     """Rebuild a saved (resolved) config, with the same checks."""
     config = build_dataclass(RunConfig, raw, "")
@@ -122,15 +142,17 @@ def config_from_dict(raw: dict[str, Any]) -> RunConfig:
 def _apply_override(raw: dict[str, Any], override: str) -> None:
     key, sep, text = override.partition("=")
     if not sep or not key.strip():
-        raise ConfigError(f"--set '{override}': expected section.key=value")
+        raise ConfigError(f"--set '{_shown(override)}': expected section.key=value")
     parts = key.strip().split(".")
     node = raw
     for part in parts[:-1]:
         node = node.setdefault(part, {})
         if not isinstance(node, dict):
-            raise ConfigError(f"--set '{override}': '{part}' is not a section")
+            raise ConfigError(f"--set '{_shown(override)}': '{part}' is not a section")
     try:
-        node[parts[-1]] = yaml.safe_load(text) if text.strip() else None
+        node[parts[-1]] = load_yaml(text) if text.strip() else None
+    except AliasRefused as exc:
+        raise ConfigError(f"--set '{_shown(override)}': {yaml_problem(exc)}") from None
     except yaml.YAMLError:
         node[parts[-1]] = text
 
@@ -140,13 +162,16 @@ def build_dataclass(cls: type, raw: Any, prefix: str) -> Any:
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise ConfigError(f"'{prefix.rstrip('.') or 'config'}' must be a mapping, got {raw!r}")
+        where = prefix.rstrip(".") or "config"
+        raise ConfigError(f"'{where}' must be a mapping, got {_shown(raw)}")
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = [k for k in raw if k not in fields]
     if unknown:
         valid = ", ".join(fields)
-        raise ConfigError(f"unknown config key '{prefix}{unknown[0]}'; valid keys here: {valid}")
+        raise ConfigError(
+            f"unknown config key '{prefix}{_shown(unknown[0])}'; valid keys here: {valid}"
+        )
     values = {name: _convert(hints[name], value, f"{prefix}{name}") for name, value in raw.items()}
     return cls(**values)
 
@@ -169,11 +194,11 @@ def _convert(hint: Any, value: Any, key: str) -> Any:
     if origin is Literal:
         choices = typing.get_args(hint)
         if value not in choices:
-            raise ConfigError(f"config key '{key}': {value!r} is not one of {list(choices)}")
+            raise ConfigError(f"config key '{key}': {_shown(value)} is not one of {list(choices)}")
         return value
     if origin in (list, tuple):
         if not isinstance(value, (list, tuple)):
-            raise ConfigError(f"config key '{key}': expected a list, got {value!r}")
+            raise ConfigError(f"config key '{key}': expected a list, got {_shown(value)}")
         item = (typing.get_args(hint) or (Any,))[0]
         converted = [_convert(item, v, f"{key}[{i}]") for i, v in enumerate(value)]
         return tuple(converted) if origin is tuple else converted
@@ -203,27 +228,18 @@ def _scalar(hint: Any, value: Any, key: str) -> Any:
     else:
         return value
     name = getattr(hint, "__name__", str(hint))
-    raise ConfigError(f"config key '{key}': expected {name}, got {value!r}")
+    raise ConfigError(f"config key '{key}': expected {name}, got {_shown(value)}")
 
 
 def validate(config: RunConfig) -> None:
-    """Range checks that types alone do not express."""
-    positive = {
-        "train.epochs": config.train.epochs,
-        "train.batch_size": config.train.batch_size,
-        "train.eval_batch_size": config.train.eval_batch_size,
-        "optim.step_size": config.optim.step_size,
-        "optim.lr": config.optim.lr,
-    }
-    for key, value in positive.items():
-        if value <= 0:
-            raise ConfigError(f"config key '{key}': must be positive, got {value}")
-    if config.train.fairness_warmup_epochs < 0:
-        raise ConfigError("config key 'train.fairness_warmup_epochs': must be >= 0")
-    if config.data.workers < 0:
-        raise ConfigError(f"config key 'data.workers': must be >= 0, got {config.data.workers}")
-    if config.optim.rho < 0:
-        raise ConfigError(f"config key 'optim.rho': must be >= 0, got {config.optim.rho}")
+    """Range checks that types alone do not express (bounds: `fairdf.bounds.BOUNDS`)."""
+    for section in dataclasses.fields(config):
+        check_section(getattr(config, section.name), section.name)
+    if config.train.best_metric not in BEST_METRICS:
+        raise ConfigError(
+            f"config key 'train.best_metric': unknown metric {_shown(config.train.best_metric)}; "
+            f"valid names: {', '.join(BEST_METRICS)}"
+        )
     if config.data.scheme is not None:
         from fairdf.data.groups import SCHEMES
 
@@ -236,8 +252,14 @@ def validate(config: RunConfig) -> None:
     if counts is not None and (len(counts) != config.model.n_groups or min(counts) < 0):
         raise ConfigError(
             f"config key 'data.group_counts': expected {config.model.n_groups} "
-            f"non-negative counts (model.n_groups), got {counts}"
+            f"non-negative counts (model.n_groups), got {_shown(counts)}"
         )
+
+
+def _shown(value: Any) -> str:
+    """`repr(value)`, cut to 60 characters (messages never echo a whole document)."""
+    text = value if isinstance(value, str) and len(value) <= 60 else repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
 
 
 def dump_config(config: RunConfig) -> str:

@@ -45,3 +45,7 @@ class CheckpointError(FairdfError):
 
 class DataError(FairdfError):
     """Input data (predictions, videos, annotations) is unusable as given."""
+
+
+class PathError(FairdfError):
+    """An output path cannot be written, or an input's name gives no safe output name."""

@@ -18,8 +18,11 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     as it was.
     """
     target = Path(path)
+    if target.name in ("", ".", "..") or Path(os.path.normpath(target)).name != target.name:
+        raise ValueError(f"atomic_path: {target} does not name a file or folder of its own")
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    prefix = f".{target.name[:64]}."  # short: the temporary must fit where the target fits
+    fd, tmp_name = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.unlink()

@@ -109,7 +109,7 @@ def test_nothing_scored_is_an_error_without_output(inputs, saved_model, tmp_path
     [
         (["--out", "preds.txt"], ["preds.txt", ".csv or .json"]),
         (["--aggregate", "mode"], ["--aggregate", "invalid choice: 'mode'", "median"]),
-        (["--frames", "0"], ["--frames must be at least 1"]),
+        (["--frames", "0"], ["--frames: must be an integer >= 1"]),
         (["--detector", "mtcnn"], ["--detector", "invalid choice: 'mtcnn'", "cnn"]),
     ],
 )

@@ -22,7 +22,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from fairdf.demo import run_demo
+    from fairdf.paths import check_output_folder
 
+    check_output_folder(args.out, "--out")
     result = run_demo(
         args.out, n_images=args.n, epochs=args.epochs, seed=args.seed, overrides=args.overrides
     )

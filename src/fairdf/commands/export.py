@@ -31,7 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from fairdf.inference.export import export_checkpoint
+    from fairdf.paths import check_output_file
 
+    check_output_file(args.out, "OUT")
     result = export_checkpoint(args.checkpoint, args.out, args.format, tolerance=args.tolerance)
     size_mb = result.path.stat().st_size / 2**20
     batches = ", ".join(str(b) for b in result.check_batches)

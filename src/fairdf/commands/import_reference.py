@@ -32,8 +32,10 @@ def run(args: argparse.Namespace) -> int:
 
     from fairdf.errors import CheckpointError
     from fairdf.models.reference_import import import_reference
+    from fairdf.paths import check_output_folder
 
     out_dir = Path(args.out_dir)
+    check_output_folder(out_dir, "output folder")
     if out_dir.exists() and not args.overwrite:
         raise CheckpointError(
             f"{out_dir} exists; pass --overwrite to replace it or choose another folder"

@@ -15,14 +15,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import json
-    from pathlib import Path
 
-    from fairdf.errors import DataError
     from fairdf.io import write_text_atomic
     from fairdf.metrics import format_report, measure_predictions
+    from fairdf.paths import check_output_file
 
-    if args.json and Path(args.json).is_dir():
-        raise DataError(f"--json {args.json} is a folder; give a file name such as metrics.json")
+    if args.json:
+        check_output_file(args.json, "--json")
     _, result = measure_predictions(args.predictions, metric_options(args))
     if args.json:
         write_text_atomic(

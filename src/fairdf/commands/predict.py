@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 
+from fairdf.commands.argtypes import add_pixel_limit, non_negative_int, positive_float, positive_int
 from fairdf.commands.choices import AGGREGATES, FACE_DETECTORS
 from fairdf.commands.listing import show_list
 
@@ -20,7 +21,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--out", help="write the scores to a .csv or .json file (atomically)")
     parser.add_argument(
-        "--frames", type=int, default=32, help="evenly spaced frames per video (default 32)"
+        "--frames",
+        type=positive_int,
+        default=32,
+        help="evenly spaced frames per video (default 32)",
     )
     parser.add_argument(
         "--aggregate",
@@ -38,16 +42,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--detector", choices=FACE_DETECTORS, default="hog", help="dlib face detector"
     )
     parser.add_argument(
-        "--upsample", type=int, help="detector upsampling (default 1 for hog, 0 for cnn)"
+        "--upsample",
+        type=non_negative_int,
+        help="detector upsampling (default 1 for hog, 0 for cnn)",
     )
     parser.add_argument(
-        "--margin", type=float, default=1.3, help="crop side / face-box side (default 1.3)"
+        "--margin", type=positive_float, default=1.3, help="crop side / face-box side (default 1.3)"
     )
-    parser.add_argument("--batch-size", type=int, default=32, help="faces per batch (default 32)")
+    parser.add_argument(
+        "--batch-size", type=positive_int, default=32, help="faces per batch (default 32)"
+    )
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 ...")
+    add_pixel_limit(parser)
 
 
 def run(args: argparse.Namespace) -> int:
+    from fairdf.data.pixels import set_max_image_pixels
     from fairdf.errors import DataError
     from fairdf.inference.detector import load_detector
     from fairdf.inference.results import (
@@ -56,9 +66,12 @@ def run(args: argparse.Namespace) -> int:
         format_table,
         write_report,
     )
+    from fairdf.paths import check_output_file
 
     if args.out is not None:
         check_output_path(args.out)
+        check_output_file(args.out, "--out")
+    set_max_image_pixels(args.max_image_pixels)
     check_aggregate(args.aggregate)
     detector = load_detector(
         args.checkpoint,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from fairdf.commands.argtypes import add_pixel_limit, non_negative_int, positive_float, positive_int
 from fairdf.commands.choices import DATASET_ADAPTERS, FACE_DETECTORS
 from fairdf.commands.listing import show_list
 from fairdf.errors import FairdfError
@@ -28,11 +29,24 @@ def run(args: argparse.Namespace) -> int:
     step = getattr(args, "prepare_step", None)
     if step is None:
         raise FairdfError("name a step: " + ", ".join(STEPS) + " (see fairdf prepare --help)")
+    _check_output(step, args.out)
     return RUNNERS[step](args)
 
 
+def _check_output(step: str, out: str) -> None:
+    """Refuse an output of the wrong kind, or in a missing or read-only folder, up front."""
+    from fairdf.paths import check_output_file, check_output_folder
+
+    if step in ("annotations", "split"):
+        check_output_file(out, "output")
+    else:
+        check_output_folder(out, "output folder")
+
+
 def _workers(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    parser.add_argument(
+        "--workers", type=positive_int, default=1, help="worker processes (default 1)"
+    )
     parser.add_argument(
         "--overwrite", action="store_true", help="redo outputs that exist (default: keep them)"
     )
@@ -42,8 +56,10 @@ def _add_frames(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("videos", help="a video file or a folder searched recursively")
     parser.add_argument("out", help="output folder: OUT/<video path without suffix>/<0000>.png")
     which = parser.add_mutually_exclusive_group()
-    which.add_argument("--count", type=int, default=32, help="evenly spaced frames (default 32)")
-    which.add_argument("--every", type=int, metavar="K", help="every K-th frame instead")
+    which.add_argument(
+        "--count", type=positive_int, default=32, help="evenly spaced frames (default 32)"
+    )
+    which.add_argument("--every", type=positive_int, metavar="K", help="every K-th frame instead")
     parser.add_argument("--format", choices=("png", "jpg"), default="png", help="image format")
     _workers(parser)
 
@@ -52,13 +68,18 @@ def _add_faces(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("images", help="an image or a folder (e.g. the output of prepare frames)")
     parser.add_argument("out", help="output folder for crops, sidecar CSVs and faces.csv")
     parser.add_argument("--detector", choices=FACE_DETECTORS, default="hog", help="dlib detector")
-    parser.add_argument("--size", type=int, default=256, help="crop side in pixels (default 256)")
     parser.add_argument(
-        "--margin", type=float, default=1.3, help="crop side / face-box side (default 1.3)"
+        "--size", type=positive_int, default=256, help="crop side in pixels (default 256)"
     )
     parser.add_argument(
-        "--upsample", type=int, help="detector upsampling (default 1 for hog, 0 for cnn)"
+        "--margin", type=positive_float, default=1.3, help="crop side / face-box side (default 1.3)"
     )
+    parser.add_argument(
+        "--upsample",
+        type=non_negative_int,
+        help="detector upsampling (default 1 for hog, 0 for cnn)",
+    )
+    add_pixel_limit(parser)
     parser.add_argument(
         "--video-of",
         choices=("auto", "image", "folder"),
@@ -150,9 +171,11 @@ def _run_frames(args: argparse.Namespace) -> int:
 def _run_faces(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from fairdf.data.pixels import set_max_image_pixels
     from fairdf.prepare.crops import prepare_faces
     from fairdf.prepare.faces import CropOptions
 
+    set_max_image_pixels(args.max_image_pixels)
     options = CropOptions(args.detector, args.size, args.margin, args.upsample)
     summary = prepare_faces(
         Path(args.images), Path(args.out), options, args.workers, args.video_of, args.overwrite

@@ -37,7 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from fairdf.data.synth import format_summary, make_synthetic_dataset
+    from fairdf.paths import check_output_folder
 
+    check_output_folder(args.out, "OUT")
     dataset = make_synthetic_dataset(
         args.out,
         overwrite=args.overwrite,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from fairdf.commands.argtypes import add_pixel_limit, non_negative_int, positive_int
 from fairdf.commands.choices import SCHEMES
 
 
@@ -19,23 +20,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--scheme", choices=SCHEMES, help="group scheme of the manifests (default: detect per file)"
     )
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 ...")
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--batch-size", type=positive_int, default=64, help="images per batch (default 64)"
+    )
+    parser.add_argument(
+        "--workers", type=non_negative_int, default=2, help="DataLoader workers (default 2)"
+    )
     parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
     parser.add_argument("--skip-corrupt", action="store_true", help="skip unreadable images")
+    add_pixel_limit(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from fairdf.data.pixels import set_max_image_pixels
     from fairdf.engine.checkpoint import load_checkpoint
     from fairdf.engine.distributed import resolve_device
     from fairdf.engine.testing import paper_table, read_test_manifests, run_test
-    from fairdf.errors import DataError
+    from fairdf.paths import check_output_folder
 
     out = Path(args.out)
-    if out.exists():
-        raise DataError(f"output folder {out} exists; choose another --out or remove it")
+    check_output_folder(out, "--out", must_not_exist=True)
+    set_max_image_pixels(args.max_image_pixels)
     manifests = read_test_manifests(args.manifest, args.scheme)
     device = resolve_device(args.device)
     model, info = load_checkpoint(args.checkpoint, inference_only=True, map_location=device)

@@ -24,6 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from fairdf.config import load_config
+    from fairdf.data.pixels import set_max_image_pixels
     from fairdf.engine.train import train
     from fairdf.errors import ConfigError
 
@@ -44,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
         config = load_config(args.config, overrides)
         stamp = time.strftime("%Y%m%d-%H%M%S")
         run_dir = Path(args.out or f"runs/{Path(args.config).stem}-{stamp}")
+    set_max_image_pixels(config.data.max_image_pixels)
     run_dir = train(config, run_dir, resume=bool(args.resume))
     print(f"run directory: {run_dir}")
     return 0

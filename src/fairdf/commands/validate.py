@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from fairdf.commands.argtypes import add_pixel_limit, positive_int
 from fairdf.commands.choices import SCHEMES
 
 
@@ -14,21 +15,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--check-images", action="store_true", help="also decode every image, list corrupt ones"
     )
+    add_pixel_limit(parser)
     parser.add_argument(
-        "--n-methods", type=int, default=5, help="number of manipulation methods (default 5)"
+        "--n-methods",
+        type=positive_int,
+        default=5,
+        help="number of manipulation methods (default 5)",
     )
     parser.add_argument(
         "--role",
-        choices=("train", "test"),
-        help="train: fake rows need spe_label (default: train for faketrain/fakeval files)",
+        choices=("train", "real", "test"),
+        help="train: fake rows need spe_label; real: only label-0 rows (default: train for "
+        "faketrain/fakeval, real for realtrain/realval, test otherwise)",
     )
 
 
 def run(args: argparse.Namespace) -> int:
     from fairdf.data.manifest import read_manifest
+    from fairdf.data.pixels import set_max_image_pixels
     from fairdf.data.summary import group_label_counts, group_warnings, method_counts
     from fairdf.errors import ManifestError
 
+    set_max_image_pixels(args.max_image_pixels)
     failed = 0
     for path in args.manifests:
         try:

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from fairdf.csvheader import duplicate_message, header_names
 from fairdf.data.groups import (
     ATTRIBUTE_COLUMNS,
     GROUP_COLUMN,
@@ -29,6 +30,9 @@ from fairdf.io import atomic_path
 METHOD_COLUMN = "spe_label"
 MANIFEST_COLUMNS = ("img_path", "label", *ATTRIBUTE_COLUMNS, GROUP_COLUMN)
 TRAINING_FAKE_FILES = ("faketrain", "fakeval")
+REAL_FILES = ("realtrain", "realval")
+# train: fake rows need spe_label; real: every row must be a real (label 0); test: any rows
+ROLES = ("train", "real", "test")
 MAX_LISTED_PROBLEMS = 20
 
 
@@ -79,13 +83,22 @@ def read_manifest(
                 f"{source.name}: missing column 'isasian' (required by scheme '{resolved_scheme.name}')"
             ],
         )
-    role = role or ("train" if source.stem in TRAINING_FAKE_FILES else "test")
+    role = role or default_role(source)
+    if role not in ROLES:
+        raise ManifestError(f"{source.name}: unknown role '{role}'; valid: {', '.join(ROLES)}")
     frame, problems = _normalise(raw, source, resolved_scheme, role, n_methods)
     if check_files or check_images:
         problems += _check_image_files(frame, source, decode=check_images)
     if problems:
         raise _manifest_error(source, problems)
     return Manifest(source=source, frame=frame, scheme=resolved_scheme)
+
+
+def default_role(source: Path) -> str:
+    """The role a file's name implies: faketrain/fakeval train, realtrain/realval real."""
+    if source.stem in TRAINING_FAKE_FILES:
+        return "train"
+    return "real" if source.stem in REAL_FILES else "test"
 
 
 def write_manifest(frame: pd.DataFrame, path: str | Path) -> Path:
@@ -112,6 +125,9 @@ def _read_csv(source: Path) -> pd.DataFrame:
     if not source.is_file():
         raise ManifestError(f"{source}: manifest not found; check the path")
     try:
+        repeated = duplicate_message(source, header_names(source))
+        if repeated:
+            raise ManifestError(repeated)
         return pd.read_csv(source, dtype=str, keep_default_na=False, skipinitialspace=True)
     except pd.errors.EmptyDataError:
         raise ManifestError(f"{source}: file is empty; expected a CSV with a header row") from None
@@ -139,6 +155,7 @@ def _integer_column(
 ) -> np.ndarray:
     """Parse a column of integers; report each bad value with its line."""
     values = pd.to_numeric(raw[column].str.strip(), errors="coerce")
+    values = values.where(np.isfinite(values))  # inf, -inf -> NaN: reported, never cast
     bad = values.isna() | (values != values.round())
     if allowed is not None:
         bad |= ~values.isin(list(allowed))
@@ -157,6 +174,12 @@ def _normalise(
     problems: list[str] = []
     frame = raw.copy()
     frame["label"] = _integer_column(raw, "label", {0, 1}, source, problems)
+    if role == "real":
+        for index in np.flatnonzero(frame["label"].to_numpy() == 1):
+            problems.append(
+                f"{source.name}, line {_line(index)}, column 'label': value 1 (fake) in a "
+                f"manifest of reals; {source.name} must hold only real images (label 0)"
+            )
     for column in ATTRIBUTE_COLUMNS:
         if column in raw.columns:
             frame[column] = _integer_column(raw, column, {1, -1}, source, problems)

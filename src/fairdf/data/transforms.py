@@ -12,13 +12,14 @@ import numpy as np
 import torch
 from PIL import Image, UnidentifiedImageError
 
+from fairdf.data.pixels import opened
 from fairdf.errors import ImageError
 
 _DECODE_ERRORS = (OSError, UnidentifiedImageError, ValueError, SyntaxError)
 
 
 def _decode(path: Path) -> Image.Image:
-    with Image.open(path) as image:
+    with opened(path) as image:  # refuses images above the pixel limit before decoding
         image.load()
         return image.convert("RGB")
 
@@ -41,6 +42,8 @@ def verify_image(path: str | Path) -> str | None:
         return "not found"
     try:
         _decode(path)
+    except ImageError as exc:
+        return str(exc)
     except _DECODE_ERRORS as exc:
         return str(exc) or type(exc).__name__
     return None

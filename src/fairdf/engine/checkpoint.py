@@ -19,6 +19,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from fairdf.bounds import check_section
 from fairdf.data.groups import GroupScheme, get_scheme
 from fairdf.errors import CheckpointError, FairdfError
 from fairdf.io import atomic_path
@@ -115,10 +116,12 @@ def read_checkpoint_info(directory: str | Path) -> CheckpointInfo:
         )
     try:
         config = DetectorConfig.from_dict(info.get("detector") or {})
-        scheme = get_scheme(info.get("scheme", "")).name
-    except (FairdfError, TypeError) as exc:
-        raise CheckpointError(f"{info_path}: {exc}") from None
-    return CheckpointInfo(directory, config, scheme, dict(info.get("metadata") or {}))
+        check_section(config, "model")  # the bounds of a run config (image_size <= 1024, ...)
+        scheme = get_scheme(str(info.get("scheme", ""))).name
+        metadata = dict(info.get("metadata") or {})
+    except (FairdfError, TypeError, ValueError, AttributeError) as exc:
+        raise CheckpointError(f"{info_path}: {' '.join(str(exc).split())[:300]}") from None
+    return CheckpointInfo(directory, config, scheme, metadata)
 
 
 def read_checkpoint_weights(directory: str | Path) -> dict[str, Tensor]:

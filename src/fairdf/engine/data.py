@@ -45,7 +45,7 @@ def load_training_data(config: RunConfig) -> TrainingData:
         manifests[key] = read_manifest(
             path,
             config.data.scheme,
-            role="train",
+            role="real" if key.endswith("_real") else "train",
             n_methods=config.model.n_methods,
             check_files=True,
         )
@@ -76,11 +76,17 @@ def load_training_data(config: RunConfig) -> TrainingData:
 
 
 def _require_both_labels(real: Manifest, fake: Manifest) -> None:
-    if len(real) == 0 or (real.frame["label"] != 0).any():
+    for manifest, what in ((real, "real"), (fake, "fake")):
+        if len(manifest) == 0:
+            raise ManifestError(
+                f"{manifest.source}: has no rows; the {what} training manifest must list "
+                f"at least one {what} image"
+            )
+    if (real.frame["label"] != 0).any():
         raise ManifestError(
             f"{real.source}: the real training manifest must hold only label-0 rows"
         )
-    if len(fake) == 0 or (fake.frame["label"] != 1).any():
+    if (fake.frame["label"] != 1).any():
         raise ManifestError(
             f"{fake.source}: the fake training manifest must hold only label-1 rows"
         )

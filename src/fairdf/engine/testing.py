@@ -14,6 +14,7 @@ from fairdf.engine.checkpoint import CheckpointInfo
 from fairdf.engine.evaluate import predictions_table, score_frame
 from fairdf.errors import DataError
 from fairdf.io import atomic_path
+from fairdf.paths import safe_stem
 
 
 @dataclass
@@ -27,8 +28,11 @@ class TestSetResult:
 
 def test_set_names(paths: list[Path]) -> list[str]:
     """Short unique names: the file stem, prefixed by its folder when stems repeat."""
-    stems = [p.stem for p in paths]
-    names = [f"{p.parent.name}-{p.stem}" if stems.count(p.stem) > 1 else p.stem for p in paths]
+    stems = [safe_stem(p) for p in paths]  # '...csv' must not name the folder '..'
+    names = [
+        f"{safe_stem(p.parent.name or 'root')}-{stem}" if stems.count(stem) > 1 else stem
+        for p, stem in zip(paths, stems, strict=True)
+    ]
     if len(set(names)) != len(names):
         names = [f"{i}-{name}" for i, name in enumerate(names)]
     return names

@@ -11,6 +11,8 @@ best value) holds only tensors and plain values and is read with weights_only=Tr
 
 from __future__ import annotations
 
+import math
+import pickle
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -68,8 +70,29 @@ def load(run_dir: Path, trainer: Trainer) -> tuple[int, float | None]:
         weights = load_file(folder / "model.safetensors", device="cpu")
         trainer.model.load_state_dict(weights)
         state = torch.load(state_path, map_location="cpu", weights_only=True)
+        epoch, best = check_state(state)
         trainer.optimizer.load_state_dict(state["optimizer"])
         trainer.scheduler.load_state_dict(state["scheduler"])
-    except (RuntimeError, KeyError, ValueError, OSError, SafetensorError) as exc:
-        raise CheckpointError(f"cannot resume from {state_path}: {exc}") from None
-    return int(state["epoch"]), state["best"]
+    except (CheckpointError, pickle.UnpicklingError, EOFError, *_LOAD_ERRORS) as exc:
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise CheckpointError(f"cannot resume from {state_path}: {reason}") from None
+    return epoch, best
+
+
+_LOAD_ERRORS = (RuntimeError, KeyError, ValueError, TypeError, OSError, SafetensorError)
+
+
+def check_state(state: object) -> tuple[int, float | None]:
+    """Validate a loaded training state like a config: (next epoch, best value)."""
+    if not isinstance(state, dict) or not {"optimizer", "scheduler", "epoch"} <= state.keys():
+        raise CheckpointError("not a training state (needs optimizer, scheduler, epoch)")
+    epoch, best = state["epoch"], state.get("best")
+    if isinstance(epoch, bool) or not isinstance(epoch, int) or not 0 <= epoch <= 10**6:
+        raise CheckpointError(f"epoch {str(epoch)[:40]} is not an integer in 0..1000000")
+    if best is not None and (
+        isinstance(best, bool) or not isinstance(best, (int, float)) or not math.isfinite(best)
+    ):
+        raise CheckpointError(f"best value {str(best)[:40]} is not a finite number")
+    if not isinstance(state["optimizer"], dict) or not isinstance(state["scheduler"], dict):
+        raise CheckpointError("optimizer or scheduler state is not a mapping")
+    return epoch, None if best is None else float(best)

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
+from fairdf.csvheader import duplicate_message, header_names
 from fairdf.data.groups import GroupScheme
 from fairdf.errors import DataError
 from fairdf.metrics.grouping import group_ids, resolve_scheme
@@ -75,6 +76,9 @@ def read_predictions(
     if not source.is_file():
         raise DataError(f"{source}: predictions file not found; check the path")
     try:
+        repeated = duplicate_message(source, header_names(source))
+        if repeated:
+            raise DataError(repeated)
         raw = pd.read_csv(source, low_memory=False)
     except pd.errors.EmptyDataError:
         raise DataError(f"{source}: file is empty; expected a CSV with a header row") from None
@@ -96,6 +100,9 @@ def prepare_predictions(
 ) -> PredictionTable:
     """Validate and normalise an in-memory predictions table (rows named by position)."""
     frame = frame.rename(columns=lambda c: c.strip() if isinstance(c, str) else c)
+    repeated = duplicate_message(source, [str(c) for c in frame.columns])
+    if repeated:
+        raise DataError(repeated)
     if len(frame) == 0:
         raise DataError(f"{source}: no rows; a predictions table needs one row per scored image")
     if "label" not in frame.columns:

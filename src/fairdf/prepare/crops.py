@@ -26,6 +26,7 @@ import pandas as pd
 
 from fairdf.errors import ConfigError, DataError, FairdfError, ImageError
 from fairdf.io import atomic_path
+from fairdf.paths import derived_output
 from fairdf.prepare.faces import AlignedFace, CropOptions, align_face, get_finder
 from fairdf.prepare.files import (
     IMAGE_SUFFIXES,
@@ -217,7 +218,7 @@ def prepare_faces(
     check_distinct_outputs(keys, "images")
     videos = _video_names(images, paths, keys, video_of)
     jobs = [
-        CropJob(path, out / f"{without_suffix(key)}.png", options, overwrite)
+        CropJob(path, _crop_path(out, key, path), options, overwrite)
         for path, key in zip(paths, keys, strict=True)
     ]
     by_source = {r.source: r for r in run_jobs(crop_one, jobs, workers, "faces", "img")}
@@ -239,6 +240,10 @@ def prepare_faces(
         skipped=skipped,
         index=index,
     )
+
+
+def _crop_path(out: Path, key: str, source: Path) -> Path:
+    return derived_output(out, f"{without_suffix(key)}.png", str(source))
 
 
 def _index_row(result: CropResult, key: str, video: tuple[str, str], out: Path) -> list:

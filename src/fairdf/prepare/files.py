@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from fairdf import paths
+from fairdf.data.pixels import check_size, header_size
 from fairdf.errors import DataError, ImageError
 from fairdf.io import atomic_path
 
@@ -88,15 +90,17 @@ def resolve(folder: Path, text: str) -> Path:
 
 
 def without_suffix(key: str) -> str:
-    """'a/b/000_003.mp4' -> 'a/b/000_003'."""
-    path = Path(key)
-    return path.with_suffix("").as_posix() if path.suffix else path.as_posix()
+    """'a/b/000_003.mp4' -> 'a/b/000_003'; '...mp4' stays whole (its stem '..' is unsafe)."""
+    return paths.without_suffix(Path(key).as_posix())
 
 
 def read_rgb(path: Path) -> np.ndarray:
     """Decode an image file -> `(H, W, 3)` uint8 RGB; raise ImageError naming the file."""
     import cv2
 
+    size = header_size(path)  # refuse oversized images before OpenCV decodes them
+    if size is not None:
+        check_size(path, *size)
     try:
         data = np.fromfile(path, dtype=np.uint8)
     except OSError as exc:

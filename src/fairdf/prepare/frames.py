@@ -18,6 +18,7 @@ import pandas as pd
 
 from fairdf.errors import ConfigError, DataError
 from fairdf.io import atomic_path
+from fairdf.paths import derived_output, remove_empty_tree
 from fairdf.prepare.files import (
     VIDEO_SUFFIXES,
     base_folder,
@@ -177,6 +178,7 @@ def prepare_frames(
 ) -> FramesSummary:
     """Sample frames from every video under `videos` into `out` (see module docstring)."""
     videos, out = Path(videos), Path(out)
+    created = not out.exists()
     paths = find_files(videos, VIDEO_SUFFIXES, exclude=out)
     if not paths:
         raise DataError(f"{videos}: no video files ({', '.join(VIDEO_SUFFIXES)}) found")
@@ -184,12 +186,14 @@ def prepare_frames(
     names = [relative_key(p, root) for p in paths]
     check_distinct_outputs(names, "videos")
     jobs = [
-        (path, name, out / without_suffix(name), sampling, overwrite)
+        (path, name, derived_output(out, without_suffix(name), str(path)), sampling, overwrite)
         for path, name in zip(paths, names, strict=True)
     ]
     results = sorted(run_jobs(_frames_job, jobs, workers, "frames", "video"), key=lambda r: r.video)
     unreadable = [(r.video, r.error or "") for r in results if r.error is not None]
     if len(unreadable) == len(results):
+        if created:
+            remove_empty_tree(out)  # leave no empty OUT behind
         raise DataError(
             f"none of the {len(results)} video(s) could be read; first: "
             f"{unreadable[0][0]} ({unreadable[0][1]})"

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from fairdf.errors import ConfigError
 from fairdf.io import atomic_path
+from fairdf.paths import check_output_file, check_output_folder
 from fairdf.report.build import ReportOptions, build_document
 from fairdf.report.document import Document
 from fairdf.report.sources import ReportInputs, resolve_inputs
@@ -67,6 +68,9 @@ def write_report(
     """
     inputs = resolve_inputs(source, predictions)
     paths = report_paths(inputs.default_out if out is None else out)
+    check_output_file(paths.html, "report page")  # all three checked before any write
+    check_output_file(paths.markdown, "report Markdown")
+    check_output_folder(paths.figures, "report figures folder")
     options = ReportOptions(
         scheme=scheme,
         bootstrap=bootstrap,

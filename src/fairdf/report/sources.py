@@ -109,13 +109,15 @@ def read_run_config(run_dir: Path) -> dict[str, Any]:
     """`RUN_DIR/config.yaml` as a plain dict ({} when absent)."""
     import yaml
 
+    from fairdf.yamlsafe import load_yaml, yaml_problem
+
     path = run_dir / CONFIG_NAME
     if not path.is_file():
         return {}
     try:
-        config = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        reason = " ".join(str(exc).split())
+        config = load_yaml(path.read_bytes().decode("utf-8"))  # refuses YAML aliases
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        reason = yaml_problem(exc) if isinstance(exc, yaml.YAMLError) else "not UTF-8 text"
         raise DataError(f"{path}: not readable YAML ({reason}); restore the run's config") from None
     return config if isinstance(config, dict) else {}
 

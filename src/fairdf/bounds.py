@@ -1,0 +1,125 @@
+"""Documented bounds of every numeric config value, checked generically.
+
+`BOUNDS` maps "section.key" to the closed or half-open range its value must lie in.
+`check_section(obj, section)` walks a config dataclass and applies, to every field:
+- a float must be finite (NaN and infinities are refused everywhere);
+- an int must lie within `INT_LIMIT` in magnitude;
+- a key listed in `BOUNDS` must lie in its range.
+New fields therefore get the finiteness check without any edit here; a field with a
+meaningful range adds one line to `BOUNDS`. The table is shown in docs/errors.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from fairdf.errors import ConfigError
+
+INT_LIMIT = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class Bound:
+    """low <= value <= high, with `open_low` / `open_high` making that end strict."""
+
+    low: float
+    high: float
+    open_low: bool = False
+    open_high: bool = False
+
+    def contains(self, value: float) -> bool:
+        above = value > self.low if self.open_low else value >= self.low
+        below = value < self.high if self.open_high else value <= self.high
+        return above and below
+
+    def describe(self) -> str:
+        left = "(" if self.open_low else "["
+        right = ")" if self.open_high else "]"
+        return f"{left}{_number(self.low)}, {_number(self.high)}{right}"
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else f"{value:g}"
+
+
+def _closed(low: float, high: float) -> Bound:
+    return Bound(low, high)
+
+
+def _positive(high: float) -> Bound:
+    return Bound(0, high, open_low=True)
+
+
+WEIGHT = _closed(0, 1e6)
+BOUNDS: dict[str, Bound] = {
+    "data.workers": _closed(0, 256),
+    "data.max_image_pixels": _closed(1, 2**31 - 1),
+    "model.n_groups": _closed(2, 1024),
+    "model.n_methods": _closed(1, 1024),
+    "model.encoder_channels": _closed(2, 16384),
+    "model.feature_channels": _closed(1, 8192),
+    "model.hidden_dim": _closed(1, 16384),
+    "model.head_dropout": Bound(0, 1, open_high=True),
+    "model.decoder_dropout": Bound(0, 1, open_high=True),
+    "model.image_size": _closed(16, 1024),
+    "loss.shared_weight": WEIGHT,
+    "loss.specific_weight": WEIGHT,
+    "loss.reconstruction_weight": WEIGHT,
+    "loss.contrastive_weight": WEIGHT,
+    "loss.demographic_weight": WEIGHT,
+    "loss.fuse_weight": WEIGHT,
+    "loss.contrastive_margin": _positive(1e6),
+    "loss.ldam_max_margin": _positive(1e3),
+    "loss.ldam_scale": _positive(1e4),
+    "loss.alpha_inner": _positive(1),
+    "loss.alpha_outer": _positive(1),
+    "loss.tau1": _positive(1e3),
+    "loss.tau2": _positive(1e3),
+    "optim.lr": _positive(10),
+    "optim.momentum": Bound(0, 1, open_high=True),
+    "optim.weight_decay": _closed(0, 1),
+    "optim.rho": _positive(10),
+    "optim.step_size": _closed(1, 1e6),
+    "optim.gamma": _positive(1),
+    "train.epochs": _closed(1, 1e6),
+    "train.batch_size": _closed(1, 65536),
+    "train.eval_batch_size": _closed(1, 65536),
+    "train.seed": _closed(0, 2**32 - 1),
+    "train.max_steps_per_epoch": _closed(1, 1e9),
+    "train.fairness_warmup_epochs": _closed(0, 1e6),
+}
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
+
+
+def check_value(key: str, value: Any) -> None:
+    """Raise ConfigError when a numeric `value` of config key `key` is out of bounds."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"config key '{key}': must be a finite number, got {_shown(value)}")
+    if isinstance(value, int) and abs(value) > INT_LIMIT:
+        raise ConfigError(f"config key '{key}': integer {_shown(value)} is out of range")
+    bound = BOUNDS.get(key)
+    if bound is not None and not bound.contains(value):
+        raise ConfigError(f"config key '{key}': must be in {bound.describe()}, got {_shown(value)}")
+
+
+def check_section(obj: Any, section: str) -> None:
+    """Check every numeric field of dataclass `obj` (nested lists too) as `section.name`."""
+    for field in dataclasses.fields(obj):
+        value = getattr(obj, field.name)
+        key = f"{section}.{field.name}"
+        if dataclasses.is_dataclass(value):
+            check_section(value, key)
+        elif isinstance(value, (list, tuple)):
+            for index, item in enumerate(value):
+                check_value(f"{key}[{index}]", item)
+        else:
+            check_value(key, value)
