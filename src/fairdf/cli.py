@@ -31,20 +31,21 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argparse parser whose usage errors are one line, like every other fairdf error."""
+
+    def error(self, message: str):
+        print(f"{self.prog}: error: {message} (see {self.prog} --help)", file=sys.stderr)
+        raise SystemExit(2)
+
+
 def _load(module: str):
     return importlib.import_module(f"fairdf.commands.{module}")
 
 
-class OneLineParser(argparse.ArgumentParser):
-    """An argument parser whose usage errors are one line (the contract of every error)."""
-
-    def error(self, message: str):  # noqa: ANN201 - argparse's signature
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-
-
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The full parser; with `only`, import just that command's module."""
-    parser = OneLineParser(
+    parser = _Parser(
         prog="fairdf",
         description="Fair and generalizable deepfake detection: prepare, train, test, measure.",
     )
@@ -70,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser(only=wanted)
     try:
         args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse: --help (0) or a usage error (2), already printed
+    except SystemExit as exc:  # --help, --version, or a usage error (status 2)
         return exc.code if isinstance(exc.code, int) else 2
     if getattr(args, "_run", None) is None:
         parser.print_help()
