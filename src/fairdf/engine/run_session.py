@@ -70,6 +70,9 @@ class RunSession:
             check_changes(self.changes, str(self.run_dir))
         else:
             self._check_empty()
+        if self.writer and self.run_dir.is_dir():  # refuse a second writer before the slow part
+            with self.writing(self.run_dir):
+                self.lock.acquire()
 
     def _check_empty(self) -> None:
         if not self.run_dir.is_dir():
@@ -95,7 +98,8 @@ class RunSession:
             if not self.resume:
                 self.created_root = _first_missing(self.run_dir)
                 self.run_dir.mkdir(parents=True, exist_ok=True)
-            self.lock.acquire()
+            if not self.lock.held:
+                self.lock.acquire()
             self.repairs += layout.recover_checkpoints(self.run_dir)
             self.repairs += layout.remove_temporaries(self.run_dir)
             if not self.resume:
