@@ -2,8 +2,8 @@
 
 Each kill instant is one file-system step of the training (see fault_injection.py):
 before a rename, exchange, delete or mkdir, before a write, or after a torn write.
-The default suite covers three instants and a chain of kills during resumes (each run
-costs seconds); `--run-slow` covers every instant.
+The default suite covers three instants (each run costs seconds); `--run-slow` adds a
+chain of kills during resumes and every instant of the run.
 """
 
 from __future__ import annotations
@@ -108,6 +108,7 @@ def test_kill_at_sampled_instants_then_resume_matches_uninterrupted(
         _kill_then_finish(forkserver, config_file, reference, tmp_path, [kill_at])
 
 
+@pytest.mark.slow
 def test_kills_during_resumes_then_resume_matches_uninterrupted(
     forkserver, config_file, reference, tmp_path
 ):
