@@ -9,6 +9,7 @@ chain of kills during resumes and every instant of the run.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import fault_injection
@@ -123,3 +124,31 @@ def test_kill_at_every_instant_then_resume_matches_uninterrupted(
     _, total = reference
     for kill_at in range(1, total + 1):
         _kill_then_finish(forkserver, config_file, reference, tmp_path, [kill_at])
+
+
+def test_resume_of_finished_run_repairs_says_finished_and_extends(reference, tmp_path, capsys):
+    from fairdf.cli import main
+
+    expected, _ = reference
+    run = tmp_path / "run"
+    shutil.copytree(expected, run)
+    lines = (run / "metrics.jsonl").read_text().splitlines()
+    (run / "metrics.jsonl").write_text(lines[0] + "\n" + lines[1][:20])  # lost + torn line
+    (run / "checkpoints" / ".last.abc.tmp").mkdir()
+    assert main(["train", "--resume", str(run)]) == 0
+    err = capsys.readouterr().err
+    assert "repaired: metrics.jsonl" in err and "repaired: removed" in err
+    assert f"finished at epoch {EPOCHS} of {EPOCHS}" in err
+    assert f"--resume {run} --set train.epochs=N" in err
+    assert (run / "metrics.jsonl").read_text().splitlines() == lines
+    assert not (run / "checkpoints" / ".last.abc.tmp").exists()
+
+    assert main(["train", "--resume", str(run), "--set", f"train.epochs={EPOCHS - 1}"]) == 2
+    assert "below the 3 epochs" in capsys.readouterr().err
+
+    assert main(["train", "--resume", str(run), "--set", f"train.epochs={EPOCHS + 1}"]) == 0
+    assert f"epochs {EPOCHS + 1} to {EPOCHS + 1}" in capsys.readouterr().err
+    assert f"epochs: {EPOCHS + 1}" in (run / "config.yaml").read_text()
+    resumes = json.loads((run / "run.json").read_text())["resumes"]
+    assert resumes[-1]["changed"] == {"train.epochs": [EPOCHS, EPOCHS + 1]}
+    assert len((run / "metrics.jsonl").read_text().splitlines()) == EPOCHS + 1
