@@ -95,7 +95,7 @@ def test_a_real_bug_keeps_its_traceback(tmp_path, capsys, monkeypatch):
     def broken(*args, **kwargs):
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr(fairdf.metrics, "compute_metrics", broken)
+    monkeypatch.setattr(fairdf.metrics, "measure_predictions", broken)
     with pytest.raises(ZeroDivisionError):
         run_cli(capsys, "metrics", predictions)
 

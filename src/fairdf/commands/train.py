@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
+
+RESUME_HELP = (
+    "continue the run in RUN_DIR after repairing what an interruption left; only "
+    "train.epochs, train.progress, train.eval_batch_size, train.device and data.workers "
+    "may be changed with --set"
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -18,14 +25,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="override a config value, e.g. --set train.epochs=3 (repeatable)",
     )
     parser.add_argument("--no-sam", action="store_true", help="plain SGD, no loss flattening")
-    parser.add_argument("--out", help="run directory to create (default runs/<config>-<time>)")
-    parser.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR")
+    parser.add_argument(
+        "--out", help="run directory to create, missing or empty (default runs/<config>-<time>)"
+    )
+    parser.add_argument("--resume", metavar="RUN_DIR", help=RESUME_HELP)
 
 
 def run(args: argparse.Namespace) -> int:
     from fairdf.config import load_config
     from fairdf.data.pixels import set_max_image_pixels
-    from fairdf.engine.train import train
+    from fairdf.engine.train import TrainingInterrupted, train
     from fairdf.errors import ConfigError
 
     overrides = list(args.overrides) + (["optim.sam=false"] if args.no_sam else [])
@@ -36,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
         saved = run_dir / "config.yaml"
         if not saved.is_file():
             raise ConfigError(
-                f"cannot resume: {saved} not found; is {run_dir} a fairdf run directory?"
+                f"cannot resume: {saved} not found; is {run_dir} a fairdf run directory? "
+                "(a run stopped before it wrote config.yaml is started again with --out)"
             )
         config = load_config(args.config or saved, overrides)
     else:
@@ -46,6 +56,14 @@ def run(args: argparse.Namespace) -> int:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         run_dir = Path(args.out or f"runs/{Path(args.config).stem}-{stamp}")
     set_max_image_pixels(config.data.max_image_pixels)
-    run_dir = train(config, run_dir, resume=bool(args.resume))
+    try:
+        run_dir = train(config, run_dir, resume=bool(args.resume), notify=_say)
+    except TrainingInterrupted as stop:
+        print(f"fairdf train: {stop.message}", file=sys.stderr)
+        return 130
     print(f"run directory: {run_dir}")
     return 0
+
+
+def _say(line: str) -> None:
+    print(f"fairdf train: {line}", file=sys.stderr)

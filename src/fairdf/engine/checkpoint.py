@@ -4,13 +4,14 @@
                        "detector": <DetectorConfig as a dict>, "scheme": "ffpp",
                        "metadata": {...}}
 
-Folders are written atomically. Loading checks the file against the architecture the
+Folders are written atomically (flushed to disk, then swapped in). Loading checks the file against the architecture the
 JSON describes and reports missing, unexpected and wrong-shape keys.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -65,6 +66,25 @@ def write_checkpoint(
     metadata: dict[str, Any] | None = None,
 ) -> Path:
     """Write a state dict in our layout plus its JSON description, atomically."""
+    directory = Path(directory)
+    with atomic_path(directory, durable=True) as tmp:
+        tmp.mkdir()
+        write_checkpoint_files(tmp, state, config, scheme=scheme, metadata=metadata)
+    return directory
+
+
+def write_checkpoint_files(
+    folder: Path,
+    state: Mapping[str, Tensor] | None,
+    config: DetectorConfig,
+    *,
+    scheme: str | GroupScheme,
+    metadata: dict[str, Any] | None = None,
+) -> None:
+    """Write the weights (unless `state` is None), then `checkpoint.json`, into `folder`.
+
+    The JSON comes last, so a folder whose `checkpoint.json` reads back is complete.
+    """
     from safetensors.torch import save_file
 
     group_scheme = get_scheme(scheme)
@@ -80,15 +100,20 @@ def write_checkpoint(
         "scheme": group_scheme.name,
         "metadata": metadata or {},
     }
-    tensors = {key: value.detach().to("cpu").contiguous() for key, value in state.items()}
-    directory = Path(directory)
-    with atomic_path(directory) as tmp:
-        tmp.mkdir()
-        save_file(tensors, str(tmp / WEIGHTS_FILE), metadata={"format": FORMAT})
-        (tmp / INFO_FILE).write_text(
-            json.dumps(info, indent=2, default=str) + "\n", encoding="utf-8"
-        )
-    return directory
+    if state is not None:
+        tensors = {key: value.detach().to("cpu").contiguous() for key, value in state.items()}
+        save_file(tensors, str(folder / WEIGHTS_FILE), metadata={"format": FORMAT})
+        _usual_permissions(folder / WEIGHTS_FILE)
+    (folder / INFO_FILE).write_text(
+        json.dumps(info, indent=2, default=str) + "\n", encoding="utf-8"
+    )
+
+
+def _usual_permissions(path: Path) -> None:
+    """Give a file the permissions of any other new file (safetensors makes it owner-only)."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
 
 
 def read_checkpoint_info(directory: str | Path) -> CheckpointInfo:

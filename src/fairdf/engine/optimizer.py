@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import torch
 
 from fairdf.config import OptimConfig
+from fairdf.engine.trainer import Trainer, compute_loss
 from fairdf.errors import ConfigError
 from fairdf.optim import SAM, frozen_batchnorm_stats
-
-if TYPE_CHECKING:
-    from fairdf.engine.train import Trainer
 
 
 def build_optimizer(
@@ -33,8 +29,6 @@ def build_optimizer(
 
 def optimizer_step(trainer: Trainer, batch: dict[str, torch.Tensor]) -> dict[str, float]:
     """One step; returns the (first-pass) loss terms as floats for logging."""
-    from fairdf.engine.train import compute_loss
-
     optimizer = trainer.optimizer
     optimizer.zero_grad(set_to_none=True)
     terms = compute_loss(trainer, batch)

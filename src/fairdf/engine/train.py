@@ -3,7 +3,8 @@
 Single process, or one process per device under torchrun (DistributedDataParallel).
 Each epoch re-seeds torch from (seed, epoch) and the pairing of real and fake images
 depends only on (seed, epoch), so a run resumed after any epoch ends with exactly the
-weights of an uninterrupted run.
+weights of an uninterrupted run. The run directory is locked, written crash-consistently
+and repaired on resume (`fairdf.engine.run_session`, `fairdf.engine.run_dir`).
 """
 
 from __future__ import annotations
@@ -11,10 +12,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import shutil
 import sys
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -23,68 +23,72 @@ from torch.utils.data import DataLoader
 from torch.utils.data.distributed import DistributedSampler
 from tqdm import tqdm
 
-from fairdf.config import RunConfig, dump_config
+from fairdf.config import RunConfig
 from fairdf.data.datasets import RealFakePairDataset, collate_pairs
+from fairdf.engine import run_dir as layout
 from fairdf.engine import training_state
 from fairdf.engine.data import TrainingData, load_training_data
 from fairdf.engine.distributed import ProcessContext, barrier, setup_process, teardown
-from fairdf.engine.evaluate import autocast_context, score_frame
+from fairdf.engine.evaluate import score_frame
 from fairdf.engine.optimizer import build_optimizer, optimizer_step
-from fairdf.errors import ConfigError, FairdfError
+from fairdf.engine.run_session import RunSession, TrainingInterrupted
+from fairdf.engine.trainer import Trainer, compute_loss
+from fairdf.engine.training_state import SavedState
+from fairdf.errors import FairdfError
 from fairdf.losses import DetectorLoss
 from fairdf.metrics import compute_metrics
 from fairdf.models import FairDetector
 
+__all__ = ["Trainer", "TrainingInterrupted", "build_trainer", "compute_loss", "train"]
+
 logger = logging.getLogger(__name__)
 
 
-@dataclass
-class Trainer:
-    """Everything one training process holds."""
-
-    config: RunConfig
-    context: ProcessContext
-    data: TrainingData
-    model: FairDetector
-    network: torch.nn.Module  # the model, or its DDP wrapper
-    loss: DetectorLoss
-    optimizer: torch.optim.Optimizer
-    scheduler: torch.optim.lr_scheduler.LRScheduler
-    loader: DataLoader
-
-
-def train(config: RunConfig, run_dir: str | Path, *, resume: bool = False) -> Path:
+def train(
+    config: RunConfig,
+    run_dir: str | Path,
+    *,
+    resume: bool = False,
+    notify: Callable[[str], None] | None = None,
+) -> Path:
     """Train per `config`, writing into `run_dir`; returns the run directory.
 
-    A fresh run refuses an existing non-empty `run_dir`. Bad input is reported before
-    the directory is created; a failure before the first checkpoint removes it again.
+    A fresh run needs a missing or empty `run_dir`; a resume continues `run_dir` after
+    repairing what a kill left. `notify` receives one line per thing worth telling
+    (repairs, resume plan). Ctrl-C raises `TrainingInterrupted` (a KeyboardInterrupt)
+    whose message names the last complete epoch and the resume command.
     """
-    run_dir = Path(run_dir).resolve()
+    run_dir = Path(run_dir).expanduser().resolve()
     context = setup_process(config.train.device)
-    created = False
+    session = RunSession(
+        run_dir, resume=resume, writer=context.is_main, notify=notify or logger.info
+    )
     try:
-        if not resume and run_dir.exists() and any(run_dir.iterdir()):
-            raise ConfigError(
-                f"run directory {run_dir} exists and is not empty; use --resume or another --out"
-            )
+        session.check(config)
         trainer = build_trainer(config, context)
-        start_epoch, best = 0, None
-        if resume:
-            start_epoch, best = training_state.load(run_dir, trainer)
-        elif context.is_main:
-            run_dir.mkdir(parents=True, exist_ok=True)
-            created = True
-            (run_dir / "config.yaml").write_text(dump_config(config))
+        session.open(config)
         barrier(context)
-        for epoch in range(start_epoch, config.train.epochs):
-            best = _run_epoch(trainer, run_dir, epoch, best)
-            created = False  # a checkpoint exists: keep the directory from now on
+        state = SavedState()
+        if resume:
+            state = training_state.load(run_dir, trainer)
+            repairs = []
+            if context.is_main:
+                with session.writing(run_dir):
+                    repairs = layout.sync_log(run_dir, state.history)
+                    repairs += training_state.repair_best(run_dir, trainer, state)
+            if not session.start_resume(config, state.epoch, repairs):
+                return run_dir
+        for epoch in range(state.epoch, config.train.epochs):
+            state = _run_epoch(trainer, session, epoch, state)
         return run_dir
+    except KeyboardInterrupt:
+        session.abandon()
+        raise session.interrupted() from None
     except BaseException:
-        if created and context.is_main:
-            shutil.rmtree(run_dir, ignore_errors=True)
+        session.abandon()
         raise
     finally:
+        session.close()
         teardown(context)
 
 
@@ -140,13 +144,14 @@ def _loader(config: RunConfig, data: TrainingData, context: ProcessContext) -> D
     )
 
 
-def _run_epoch(trainer: Trainer, run_dir: Path, epoch: int, best: float | None) -> float | None:
+def _run_epoch(trainer: Trainer, session: RunSession, epoch: int, state: SavedState) -> SavedState:
     config, context = trainer.config, trainer.context
     started = time.perf_counter()
     lr = trainer.optimizer.param_groups[0]["lr"]
     train_log = train_one_epoch(trainer, epoch)
     trainer.scheduler.step()
     record = {"epoch": epoch + 1, "lr": lr, "world_size": context.world_size, "train": train_log}
+    best, best_epoch = state.best, state.best_epoch
     if context.is_main:
         record["val"] = validate(trainer)
         record["seconds"] = round(time.perf_counter() - started, 3)
@@ -155,13 +160,17 @@ def _run_epoch(trainer: Trainer, run_dir: Path, epoch: int, best: float | None) 
             best is None or (value > best if config.train.best_mode == "max" else value < best)
         )
         if improved:
-            best = value
-        training_state.save_epoch(run_dir, trainer, epoch + 1, best, is_best=improved)
-        with open(run_dir / "metrics.jsonl", "a", encoding="utf-8") as log:
-            log.write(json.dumps(record) + "\n")
+            best, best_epoch = value, epoch + 1
+        history = [*state.history, json.dumps(record)]
+        state = SavedState(epoch + 1, best, best_epoch, history)
+        with layout.deferred_interrupts(), session.writing(session.run_dir):
+            training_state.save_epoch(session.run_dir, trainer, state, is_best=improved)
+            session.completed = epoch + 1
         _log_epoch(record, config)
+    else:
+        state = SavedState(epoch + 1, best, best_epoch, state.history)
     barrier(context)
-    return best
+    return state
 
 
 def train_one_epoch(trainer: Trainer, epoch: int) -> dict[str, float]:
@@ -209,13 +218,6 @@ def _loss_config(config: RunConfig, epoch: int):
     if epoch < config.train.fairness_warmup_epochs:
         return dataclasses.replace(config.loss, fuse_weight=0.0)
     return config.loss
-
-
-def compute_loss(trainer: Trainer, batch: dict[str, torch.Tensor]):
-    """Forward + loss under the configured precision; returns the loss terms."""
-    with autocast_context(trainer.context.device, trainer.config.train.precision):
-        output = trainer.network(batch["image"])
-        return trainer.loss(output, batch)
 
 
 def validate(trainer: Trainer) -> dict[str, float | None]:

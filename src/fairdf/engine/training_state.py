@@ -1,82 +1,135 @@
-"""A run directory's checkpoints: weights + metadata + resumable training state.
+"""A run directory's checkpoints: writing them crash-consistently, reading them back.
 
-    RUN_DIR/config.yaml                   resolved config
-    RUN_DIR/metrics.jsonl                 one record per epoch
-    RUN_DIR/checkpoints/last/             model.safetensors, checkpoint.json, training_state.pt
-    RUN_DIR/checkpoints/best/             model.safetensors, checkpoint.json
-
-Each folder is replaced atomically. The training state (optimizer, scheduler, epoch,
-best value) holds only tensors and plain values and is read with weights_only=True.
+Per epoch: `checkpoints/last` (weights, training state, checkpoint.json) is written
+under a temporary name, flushed and swapped in; then, if the epoch improved the best
+metric, `checkpoints/best` (a copy of those weights); then `metrics.jsonl`. The
+training state (optimizer, scheduler, epoch, best value and epoch, every epoch record
+as JSON text) holds only tensors and plain values and is read with weights_only=True.
+`repair_best` rebuilds `best/` when a kill came between the two folders.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import pickle
+import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file
 
-from fairdf.engine.checkpoint import save_checkpoint
+from fairdf.engine import run_dir as layout
+from fairdf.engine.checkpoint import write_checkpoint_files
+from fairdf.engine.trainer import Trainer
 from fairdf.errors import CheckpointError
-from fairdf.io import atomic_path
+from fairdf.io import atomic_path, write_text_atomic
 
-if TYPE_CHECKING:
-    from fairdf.engine.train import Trainer
-
-STATE_FILE = "training_state.pt"
+STATE_FILE = layout.STATE_FILE
+checkpoint_dir = layout.checkpoint_dir
 
 
-def checkpoint_dir(run_dir: Path, name: str = "last") -> Path:
-    return Path(run_dir) / "checkpoints" / name
+@dataclass
+class SavedState:
+    """What `checkpoints/last` says about the run so far."""
+
+    epoch: int = 0  # completed epochs
+    best: float | None = None
+    best_epoch: int | None = None
+    history: list[str] = field(default_factory=list)  # one JSON record per epoch
 
 
-def save_epoch(
-    run_dir: Path, trainer: Trainer, epoch: int, best: float | None, is_best: bool
-) -> None:
-    """Write `last` (with training state) and, when `is_best`, `best`."""
-    metadata = {
-        "epoch": epoch,
-        "best_metric": trainer.config.train.best_metric,
-        "best_value": best,
-        "config": trainer.config.to_dict(),
-    }
-    with atomic_path(checkpoint_dir(run_dir, "last")) as tmp:
-        save_checkpoint(tmp, trainer.model, scheme=trainer.data.scheme.name, metadata=metadata)
-        state = {
-            "epoch": epoch,
-            "best": best,
+def save_epoch(run_dir: Path, trainer: Trainer, state: SavedState, is_best: bool) -> None:
+    """Write `last` (and `best` when `is_best`), then the log, for `state.epoch`."""
+    metadata = _metadata(trainer, state)
+    with atomic_path(checkpoint_dir(run_dir, "last"), durable=True) as tmp:
+        tmp.mkdir()
+        payload = {
+            "epoch": state.epoch,
+            "best": state.best,
+            "best_epoch": state.best_epoch,
+            "history": list(state.history),
             "optimizer": trainer.optimizer.state_dict(),
             "scheduler": trainer.scheduler.state_dict(),
         }
-        torch.save(state, tmp / STATE_FILE)
+        torch.save(payload, tmp / STATE_FILE)
+        _write_info(tmp, trainer, metadata, state=trainer.model.state_dict())
     if is_best:
-        with atomic_path(checkpoint_dir(run_dir, "best")) as tmp:
-            save_checkpoint(tmp, trainer.model, scheme=trainer.data.scheme.name, metadata=metadata)
+        write_best(run_dir, trainer, metadata)
+    write_text_atomic(run_dir / layout.LOG_FILE, layout.log_text(state.history), durable=True)
 
 
-def load(run_dir: Path, trainer: Trainer) -> tuple[int, float | None]:
-    """Restore model, optimizer and scheduler from `run_dir`; returns (next epoch, best)."""
+def write_best(run_dir: Path, trainer: Trainer, metadata: dict[str, Any]) -> None:
+    """`best/` = the weights of `last/` with `metadata`."""
+    last = checkpoint_dir(run_dir, "last")
+    with atomic_path(checkpoint_dir(run_dir, "best"), durable=True) as tmp:
+        tmp.mkdir()
+        shutil.copyfile(last / layout.WEIGHTS_FILE, tmp / layout.WEIGHTS_FILE)
+        _write_info(tmp, trainer, metadata, state=None)
+
+
+def repair_best(run_dir: Path, trainer: Trainer, state: SavedState) -> list[str]:
+    """Rewrite `best/` from `last/` when the last epoch was the best one but `best/` is not it."""
+    if state.best_epoch is None or state.best_epoch != state.epoch:
+        return []
+    best = checkpoint_dir(run_dir, "best")
+    if layout.folder_epoch(best, "best") == state.epoch:
+        return []
+    write_best(run_dir, trainer, _metadata(trainer, state))
+    return [
+        f"{layout.CHECKPOINTS}/best: rewritten from {layout.CHECKPOINTS}/last "
+        f"(epoch {state.epoch}, the best so far)"
+    ]
+
+
+def _metadata(trainer: Trainer, state: SavedState) -> dict[str, Any]:
+    return {
+        "epoch": state.epoch,
+        "best_metric": trainer.config.train.best_metric,
+        "best_value": state.best,
+        "best_epoch": state.best_epoch,
+        "record": json.loads(state.history[-1]) if state.history else None,
+        "config": trainer.config.to_dict(),
+    }
+
+
+def _write_info(folder: Path, trainer: Trainer, metadata: dict, *, state) -> None:
+    write_checkpoint_files(
+        folder, state, trainer.model.config, scheme=trainer.data.scheme.name, metadata=metadata
+    )
+
+
+def load(run_dir: Path, trainer: Trainer) -> SavedState:
+    """Restore model, optimizer and scheduler from `last/`; a run without one starts at 0."""
     folder = checkpoint_dir(run_dir, "last")
     state_path = folder / STATE_FILE
-    if not state_path.is_file():
+    if not folder.exists():
+        return SavedState()
+    if layout.folder_epoch(folder, "last") is None:
         raise CheckpointError(
-            f"cannot resume: {state_path} not found; is {run_dir} a fairdf run directory?"
+            f"cannot resume: {folder} is incomplete (a file is missing or checkpoint.json is "
+            "unreadable); restore it from a copy or start a new run"
         )
     try:
-        weights = load_file(folder / "model.safetensors", device="cpu")
+        weights = load_file(folder / layout.WEIGHTS_FILE, device="cpu")
         trainer.model.load_state_dict(weights)
-        state = torch.load(state_path, map_location="cpu", weights_only=True)
-        epoch, best = check_state(state)
-        trainer.optimizer.load_state_dict(state["optimizer"])
-        trainer.scheduler.load_state_dict(state["scheduler"])
+        saved = torch.load(state_path, map_location="cpu", weights_only=True)
+        epoch, best = check_state(saved)
+        trainer.optimizer.load_state_dict(saved["optimizer"])
+        trainer.scheduler.load_state_dict(saved["scheduler"])
+        history = [str(line) for line in saved.get("history", [])]
+        best_epoch = saved.get("best_epoch")
+        if best_epoch is not None and (
+            isinstance(best_epoch, bool) or not isinstance(best_epoch, int)
+        ):
+            raise CheckpointError(f"best epoch {str(best_epoch)[:40]} is not an integer")
+        return SavedState(epoch, best, best_epoch, history)
     except (CheckpointError, pickle.UnpicklingError, EOFError, *_LOAD_ERRORS) as exc:
         reason = " ".join(str(exc).split())[:200] or type(exc).__name__
         raise CheckpointError(f"cannot resume from {state_path}: {reason}") from None
-    return epoch, best
 
 
 _LOAD_ERRORS = (RuntimeError, KeyError, ValueError, TypeError, OSError, SafetensorError)
