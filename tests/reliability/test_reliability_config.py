@@ -143,7 +143,7 @@ def test_issue13_checkpoint_json_via_the_cli(tmp_path, capsys):
     assert_one_line_error(err, "checkpoint.json", "model.image_size")
 
 
-def test_issue13_malicious_training_state_is_one_line(tmp_path):
+def test_issue13_malicious_training_state_is_one_line(tmp_path, monkeypatch):
     import os
     from types import SimpleNamespace
 
@@ -162,6 +162,8 @@ def test_issue13_malicious_training_state_is_one_line(tmp_path):
             return (os.system, ("echo owned > " + str(tmp_path / "owned"),))
 
     trainer = SimpleNamespace(model=model, optimizer=None, scheduler=None)
+    # the folder passes as complete, so the state file itself is what gets read
+    monkeypatch.setattr(training_state.layout, "folder_epoch", lambda *args: 1)
     for state in (Payload(), {"epoch": "3", "optimizer": {}, "scheduler": {}}, [1, 2]):
         torch.save(state, last / training_state.STATE_FILE)
         with pytest.raises(CheckpointError, match="cannot resume from"):
