@@ -30,9 +30,8 @@ from fairdf.engine.distributed import ProcessContext, barrier, setup_process, te
 from fairdf.engine.evaluate import autocast_context, score_frame
 from fairdf.engine.optimizer import build_optimizer, optimizer_step
 from fairdf.errors import ConfigError, FairdfError
-from fairdf.losses import DetectorLoss
+from fairdf.methods import get_method
 from fairdf.metrics import compute_metrics
-from fairdf.models import FairDetector
 
 
 @dataclass
@@ -42,9 +41,9 @@ class Trainer:
     config: RunConfig
     context: ProcessContext
     data: TrainingData
-    model: FairDetector
+    model: torch.nn.Module  # the training model of config.model.method
     network: torch.nn.Module  # the model, or its DDP wrapper
-    loss: DetectorLoss
+    loss: torch.nn.Module  # the method's loss: (model output, batch) -> LossTerms
     optimizer: torch.optim.Optimizer
     scheduler: torch.optim.lr_scheduler.LRScheduler
     loader: DataLoader
@@ -87,8 +86,9 @@ def train(config: RunConfig, run_dir: str | Path, *, resume: bool = False) -> Pa
 
 def build_trainer(config: RunConfig, context: ProcessContext) -> Trainer:
     data = load_training_data(config)
+    method = get_method(config.model.method)
     torch.manual_seed(config.train.seed)
-    model = FairDetector(config.model).to(context.device)
+    model = method.build_model(config.model).to(context.device)
     if config.train.channels_last:
         model = model.to(memory_format=torch.channels_last)
     network = model
@@ -99,7 +99,7 @@ def build_trainer(config: RunConfig, context: ProcessContext) -> Trainer:
     scheduler = torch.optim.lr_scheduler.StepLR(
         optimizer, step_size=config.optim.step_size, gamma=config.optim.gamma
     )
-    loss = DetectorLoss(config.loss, data.group_counts).to(context.device)
+    loss = method.build_loss(config.loss, data.group_counts).to(context.device)
     return Trainer(
         config,
         context,

@@ -18,7 +18,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file
 
-from fairdf.engine.checkpoint import save_checkpoint
+from fairdf.engine.checkpoint import read_checkpoint_info, save_checkpoint
 from fairdf.errors import CheckpointError
 from fairdf.io import atomic_path
 
@@ -64,6 +64,7 @@ def load(run_dir: Path, trainer: Trainer) -> tuple[int, float | None]:
         raise CheckpointError(
             f"cannot resume: {state_path} not found; is {run_dir} a fairdf run directory?"
         )
+    _check_method(folder, trainer.config.model.method)
     try:
         weights = load_file(folder / "model.safetensors", device="cpu")
         trainer.model.load_state_dict(weights)
@@ -73,3 +74,13 @@ def load(run_dir: Path, trainer: Trainer) -> tuple[int, float | None]:
     except (RuntimeError, KeyError, ValueError, OSError, SafetensorError) as exc:
         raise CheckpointError(f"cannot resume from {state_path}: {exc}") from None
     return int(state["epoch"]), state["best"]
+
+
+def _check_method(folder: Path, method: str) -> None:
+    """Refuse to resume a run of another method (its weights would not fit)."""
+    saved = read_checkpoint_info(folder).detector.method
+    if saved != method:
+        raise CheckpointError(
+            f"cannot resume: {folder} holds a '{saved}' model but the config asks for "
+            f"model.method={method}; resume with the run's own config"
+        )
