@@ -153,3 +153,23 @@ def test_checkpoint_of_another_architecture_is_one_line_error(method_data, tmp_p
     with pytest.raises(CheckpointError, match="method pg_fdd") as error:
         load_checkpoint(info_path.parent)
     assert "\n" not in str(error.value) and "missing" in str(error.value)
+
+
+def test_group_free_methods_train_on_manifests_without_demographic_columns(method_data, tmp_path):
+    import pandas as pd
+
+    from fairdf.errors import ManifestError
+
+    demographic = ["ismale", "isasian", "iswhite", "isblack", "intersec_label"]
+    root = tmp_path / "plain"
+    root.mkdir()
+    for name in ("realtrain", "faketrain", "realval", "fakeval"):
+        frame = pd.read_csv(Path(method_data.root) / f"{name}.csv")
+        frame["img_path"] = [str(Path(method_data.root) / p) for p in frame["img_path"]]
+        frame.drop(columns=demographic).to_csv(root / f"{name}.csv", index=False)
+    run = train(_tiny_run(str(root), "model.method=dag_fdd", "train.epochs=1"), tmp_path / "dag")
+    record = json.loads((run / "metrics.jsonl").read_text().splitlines()[0])
+    assert 0.0 <= record["val"]["auc"] <= 1.0 and "F_FPR" not in record["val"]
+    with pytest.raises(ManifestError, match="missing column"):
+        train(_tiny_run(str(root), "model.method=daw_fdd", "train.epochs=1"), tmp_path / "daw")
+    assert not (tmp_path / "daw").exists()

@@ -60,3 +60,25 @@ def test_inference_module_is_a_strict_subset_for_branching_methods(method):
 def test_branches_without_demographics_hold_no_demographic_modules(method):
     names = {key.split(".")[0] for key in build_model(tiny(method)).state_dict()}
     assert not {n for n in names if "demographic" in n or "fused" in n}
+
+
+@pytest.mark.parametrize("method", ["xception", "ucf"])
+def test_load_detector_and_export_use_the_scoring_branch(method, tmp_path):
+    import numpy as np
+
+    import fairdf
+    from fairdf.engine.checkpoint import save_checkpoint
+    from fairdf.inference.export import export_checkpoint
+
+    torch.manual_seed(0)
+    model = build_model(tiny(method)).eval()
+    save_checkpoint(tmp_path / "ckpt", model, scheme="ffpp")
+    detector = fairdf.load_detector(tmp_path / "ckpt", device="cpu")
+    assert type(detector.model) is type(model.inference_module())
+    pixels = np.random.default_rng(0).integers(0, 256, (32, 32, 3), dtype=np.uint8)
+    row = detector.predict(pixels, align=False).iloc[0]
+    crop = detector.crop(pixels, align=False).pixels.unsqueeze(0)
+    assert row["score"] == pytest.approx(float(model.score(crop).p_fake[0]), abs=1e-6)
+    for suffix in (".onnx", ".pt"):
+        result = export_checkpoint(tmp_path / "ckpt", tmp_path / f"model{suffix}")
+        assert result.max_abs_diff <= 1e-4 and result.path.is_file()

@@ -32,6 +32,7 @@ from fairdf.engine.optimizer import build_optimizer, optimizer_step
 from fairdf.errors import ConfigError, FairdfError
 from fairdf.methods import get_method
 from fairdf.metrics import compute_metrics
+from fairdf.metrics.detection import score_metrics
 
 
 @dataclass
@@ -229,6 +230,9 @@ def validate(trainer: Trainer) -> dict[str, float | None]:
         channels_last=config.train.channels_last,
         skip_corrupt=config.data.skip_corrupt,
     )
+    if not trainer.data.validation_has_groups:  # a group-free method on group-free data
+        values = score_metrics(scored["label"].to_numpy(), scored["score"].to_numpy())
+        return {key: None if value != value else value for key, value in values.items()}
     result = compute_metrics(scored, trainer.data.scheme).to_json_dict()
     flat = dict(result["overall"])
     flat.update(result["fairness"].get("intersectional", {}))
