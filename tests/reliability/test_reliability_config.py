@@ -164,6 +164,7 @@ def test_issue13_malicious_training_state_is_one_line(tmp_path, monkeypatch):
     trainer = SimpleNamespace(model=model, optimizer=None, scheduler=None)
     # the folder passes as complete, so the state file itself is what gets read
     monkeypatch.setattr(training_state.layout, "folder_epoch", lambda *args: 1)
+    monkeypatch.setattr(training_state, "_check_method", lambda *args: None)
     for state in (Payload(), {"epoch": "3", "optimizer": {}, "scheduler": {}}, [1, 2]):
         torch.save(state, last / training_state.STATE_FILE)
         with pytest.raises(CheckpointError, match="cannot resume from"):

@@ -34,6 +34,7 @@ REAL_FILES = ("realtrain", "realval")
 # train: fake rows need spe_label; real: every row must be a real (label 0); test: any rows
 ROLES = ("train", "real", "test")
 MAX_LISTED_PROBLEMS = 20
+UNKNOWN_GROUP = -1  # the group of rows read from a file without demographic columns
 
 
 @dataclass
@@ -64,14 +65,19 @@ def read_manifest(
     n_methods: int = 5,
     check_files: bool = True,
     check_images: bool = False,
+    groups: bool = True,
 ) -> Manifest:
     """Read and validate a manifest; raise ManifestError listing every problem.
 
     `role` is "train" (fake rows need `spe_label` in 1..n_methods) or "test"; by
     default it is "train" for files named faketrain/fakeval and "test" otherwise.
+    With `groups=False` a file without `intersec_label` is accepted: its demographic
+    columns are not read and every row gets group -1 (unknown; `scheme` or ffpp).
     """
     source = Path(path).expanduser().resolve()
     raw = _read_csv(source)
+    if not groups and GROUP_COLUMN not in raw.columns:
+        return _read_without_groups(raw, source, scheme, role, n_methods, check_files)
     problems = _check_columns(raw, source)
     if problems:
         raise _manifest_error(source, problems)
@@ -99,6 +105,36 @@ def default_role(source: Path) -> str:
     if source.stem in TRAINING_FAKE_FILES:
         return "train"
     return "real" if source.stem in REAL_FILES else "test"
+
+
+def _read_without_groups(
+    raw: pd.DataFrame,
+    source: Path,
+    scheme: str | GroupScheme | None,
+    role: str | None,
+    n_methods: int,
+    check_files: bool,
+) -> Manifest:
+    """A manifest without demographic columns: label, method and paths only; group -1."""
+    problems = [
+        f"{source.name}: missing column '{c}' (header has: {', '.join(raw.columns)})"
+        for c in ("img_path", "label")
+        if c not in raw.columns
+    ]
+    if problems:
+        raise _manifest_error(source, problems)
+    role = role or ("train" if source.stem in TRAINING_FAKE_FILES else "test")
+    frame = raw.copy()
+    frame["label"] = _integer_column(raw, "label", {0, 1}, source, problems)
+    frame["group"] = np.full(len(frame), UNKNOWN_GROUP, dtype=np.int64)
+    frame["method"] = _methods(raw, frame, source, role, n_methods, problems)
+    problems += _check_paths(frame, source)
+    frame["path"] = [str(_resolve(source, p)) for p in frame["img_path"]]
+    if check_files and not problems:
+        problems += _check_image_files(frame, source, decode=False)
+    if problems:
+        raise _manifest_error(source, problems)
+    return Manifest(source=source, frame=frame, scheme=get_scheme(scheme or "ffpp"))
 
 
 def write_manifest(frame: pd.DataFrame, path: str | Path) -> Path:

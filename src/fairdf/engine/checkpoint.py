@@ -1,6 +1,6 @@
 """Detector checkpoints: a folder with `model.safetensors` and `checkpoint.json`.
 
-    checkpoint.json = {"format": "fairdf-checkpoint", "version": 1,
+    checkpoint.json = {"format": "fairdf-checkpoint", "version": 1, "method": "pg_fdd",
                        "detector": <DetectorConfig as a dict>, "scheme": "ffpp",
                        "metadata": {...}}
 
@@ -96,6 +96,7 @@ def write_checkpoint_files(
     info = {
         "format": FORMAT,
         "version": VERSION,
+        "method": config.method,
         "detector": config.to_dict(),
         "scheme": group_scheme.name,
         "metadata": metadata or {},
@@ -172,18 +173,18 @@ def load_checkpoint(
 ) -> tuple[nn.Module, CheckpointInfo]:
     """Load a checkpoint folder; returns (model, info).
 
-    The model is a `FairDetector`, or with `inference_only` a `FairDetectorInference`
-    holding only the scoring branches. It is built on the meta device and takes the
+    The model is the training model of the recorded method (`FairDetector` for
+    pg_fdd), or with `inference_only` its `inference_module()`: only the scoring branch. It is built on the meta device and takes the
     file's tensors directly (no random initialisation), then moves to `map_location`.
     """
-    from fairdf.models.detector import FairDetector
+    from fairdf.methods import build_model
 
     info = read_checkpoint_info(directory)
     state = read_checkpoint_weights(info.path)
     config = replace(info.detector, pretrained=None)
     try:
         with torch.device("meta"):
-            full = FairDetector(config)
+            full = build_model(config)
     except FairdfError as exc:
         raise CheckpointError(f"{info.path / INFO_FILE}: {exc}") from None
     expected = full.state_dict()
@@ -193,7 +194,8 @@ def load_checkpoint(
     if problem:
         raise CheckpointError(
             f"{info.path / WEIGHTS_FILE} does not fit the detector described in {INFO_FILE} "
-            f"({config.encoder}, {config.n_groups} groups, {config.n_methods} methods): {problem}"
+            f"(method {config.method}, {config.encoder}, {config.n_groups} groups, "
+            f"{config.n_methods} methods): {problem}"
         )
     model.load_state_dict({k: state[k].to(expected[k].dtype) for k in wanted}, assign=True)
     leftover = [

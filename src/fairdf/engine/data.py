@@ -27,9 +27,21 @@ class TrainingData:
     def validation_frame(self) -> pd.DataFrame:
         return pd.concat([self.val_real.frame, self.val_fake.frame], ignore_index=True)
 
+    @property
+    def validation_has_groups(self) -> bool:
+        """False when a validation manifest had no demographic columns (group -1)."""
+        return bool((self.validation_frame["group"] >= 0).all())
+
 
 def load_training_data(config: RunConfig) -> TrainingData:
-    """Read the four training/validation manifests, check they fit the model config."""
+    """Read the four training/validation manifests, check they fit the model config.
+
+    Methods that never read group ids (`uses_groups` False, e.g. dag_fdd) accept
+    manifests without demographic columns; validation then reports no fairness metrics.
+    """
+    from fairdf.methods import get_method
+
+    groups_optional = not get_method(config.model.method).uses_groups
     root = Path(config.data.root)
     names = {
         "data.train_real": config.data.train_real,
@@ -48,6 +60,7 @@ def load_training_data(config: RunConfig) -> TrainingData:
             role="real" if key.endswith("_real") else "train",
             n_methods=config.model.n_methods,
             check_files=True,
+            groups=not groups_optional,
         )
     schemes = {m.scheme.n_groups for m in manifests.values()}
     scheme = manifests["data.train_fake"].scheme
@@ -94,4 +107,4 @@ def _require_both_labels(real: Manifest, fake: Manifest) -> None:
 
 def _count_groups(real: Manifest, fake: Manifest, n_groups: int) -> list[int]:
     groups = np.concatenate([real.frame["group"].to_numpy(), fake.frame["group"].to_numpy()])
-    return np.bincount(groups, minlength=n_groups).tolist()
+    return np.bincount(groups[groups >= 0], minlength=n_groups).tolist()

@@ -35,9 +35,9 @@ from fairdf.engine.run_session import RunSession, TrainingInterrupted
 from fairdf.engine.trainer import Trainer, compute_loss
 from fairdf.engine.training_state import SavedState
 from fairdf.errors import FairdfError
-from fairdf.losses import DetectorLoss
+from fairdf.methods import get_method
 from fairdf.metrics import compute_metrics
-from fairdf.models import FairDetector
+from fairdf.metrics.detection import score_metrics
 
 __all__ = ["Trainer", "TrainingInterrupted", "build_trainer", "compute_loss", "train"]
 
@@ -94,8 +94,9 @@ def train(
 
 def build_trainer(config: RunConfig, context: ProcessContext) -> Trainer:
     data = load_training_data(config)
+    method = get_method(config.model.method)
     torch.manual_seed(config.train.seed)
-    model = FairDetector(config.model).to(context.device)
+    model = method.build_model(config.model).to(context.device)
     if config.train.channels_last:
         model = model.to(memory_format=torch.channels_last)
     network = model
@@ -106,7 +107,7 @@ def build_trainer(config: RunConfig, context: ProcessContext) -> Trainer:
     scheduler = torch.optim.lr_scheduler.StepLR(
         optimizer, step_size=config.optim.step_size, gamma=config.optim.gamma
     )
-    loss = DetectorLoss(config.loss, data.group_counts).to(context.device)
+    loss = method.build_loss(config.loss, data.group_counts).to(context.device)
     return Trainer(
         config,
         context,
@@ -234,6 +235,9 @@ def validate(trainer: Trainer) -> dict[str, float | None]:
         channels_last=config.train.channels_last,
         skip_corrupt=config.data.skip_corrupt,
     )
+    if not trainer.data.validation_has_groups:  # a group-free method on group-free data
+        values = score_metrics(scored["label"].to_numpy(), scored["score"].to_numpy())
+        return {key: None if value != value else value for key, value in values.items()}
     result = compute_metrics(scored, trainer.data.scheme).to_json_dict()
     flat = dict(result["overall"])
     flat.update(result["fairness"].get("intersectional", {}))

@@ -15,8 +15,6 @@ from fairdf.config import RunConfig
 from fairdf.engine.data import TrainingData
 from fairdf.engine.distributed import ProcessContext
 from fairdf.engine.evaluate import autocast_context
-from fairdf.losses import DetectorLoss
-from fairdf.models import FairDetector
 
 
 @dataclass
@@ -26,9 +24,9 @@ class Trainer:
     config: RunConfig
     context: ProcessContext
     data: TrainingData
-    model: FairDetector
+    model: torch.nn.Module  # the training model of config.model.method
     network: torch.nn.Module  # the model, or its DDP wrapper
-    loss: DetectorLoss
+    loss: torch.nn.Module  # the method's loss: (model output, batch) -> LossTerms
     optimizer: torch.optim.Optimizer
     scheduler: torch.optim.lr_scheduler.LRScheduler
     loader: DataLoader

@@ -23,7 +23,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file
 
 from fairdf.engine import run_dir as layout
-from fairdf.engine.checkpoint import write_checkpoint_files
+from fairdf.engine.checkpoint import read_checkpoint_info, write_checkpoint_files
 from fairdf.engine.trainer import Trainer
 from fairdf.errors import CheckpointError
 from fairdf.io import atomic_path, write_text_atomic
@@ -113,6 +113,7 @@ def load(run_dir: Path, trainer: Trainer) -> SavedState:
             f"cannot resume: {folder} is incomplete (a file is missing or checkpoint.json is "
             "unreadable); restore it from a copy or start a new run"
         )
+    _check_method(folder, trainer.config.model.method)
     try:
         weights = load_file(folder / layout.WEIGHTS_FILE, device="cpu")
         trainer.model.load_state_dict(weights)
@@ -149,3 +150,13 @@ def check_state(state: object) -> tuple[int, float | None]:
     if not isinstance(state["optimizer"], dict) or not isinstance(state["scheduler"], dict):
         raise CheckpointError("optimizer or scheduler state is not a mapping")
     return epoch, None if best is None else float(best)
+
+
+def _check_method(folder: Path, method: str) -> None:
+    """Refuse to resume a run of another method (its weights would not fit)."""
+    saved = read_checkpoint_info(folder).detector.method
+    if saved != method:
+        raise CheckpointError(
+            f"cannot resume: {folder} holds a '{saved}' model but the config asks for "
+            f"model.method={method}; resume with the run's own config"
+        )

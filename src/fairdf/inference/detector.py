@@ -8,7 +8,7 @@ With `align=True` (default) the largest face of each image or frame is found and
 aligned exactly as `fairdf prepare faces` does (dlib detector, 68 landmarks, eyes
 levelled, `margin` x the landmark box), at the checkpoint's image size. With
 `align=False` inputs are taken as ready face crops and resized like `fairdf test`
-resizes its crops. Only the scoring branches of the detector are loaded (docs/method.md, Architecture).
+resizes its crops. Only the scoring branch of the checkpoint's method is loaded.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from fairdf.inference.results import (
     aggregate_scores,
     check_aggregate,
 )
-from fairdf.models.detector import FairDetectorInference, ScoreOutput
+from fairdf.models.detector import ScoreOutput
 from fairdf.prepare.faces import CropOptions
 
 ImageInput = str | Path | np.ndarray | Image.Image
@@ -118,7 +118,7 @@ class Detector:
 
     def __init__(
         self,
-        model: FairDetectorInference,
+        model: torch.nn.Module,  # a method's inference module (scoring branch only)
         info: CheckpointInfo,
         device: torch.device,
         *,

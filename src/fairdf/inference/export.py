@@ -1,8 +1,9 @@
 """Export the scoring branches of a checkpoint to ONNX or TorchScript (`fairdf export`).
 
 The exported graph maps `images (N, 3, S, S)` (RGB in [-1, 1], S the checkpoint's image
-size, N free) to `logits (N, 2)` of H_fuse and `p_fake (N,)` = softmax(logits)[:, 1].
-Only E_f, E_d, P_sha, P_dem, AdaIN and H_fuse are exported (docs/method.md, Architecture).
+size, N free) to `logits (N, 2)` and `p_fake (N,)` = softmax(logits)[:, 1]. Only the
+scoring branch of the checkpoint's method is exported (for pg_fdd: E_f, E_d, P_sha,
+P_dem, AdaIN and H_fuse; see `fairdf.methods`).
 
 ONNX uses PyTorch's TorchScript-based exporter (`dynamo=False`, which needs no
 onnxscript) with a dynamic batch axis; TorchScript uses `torch.jit.trace`. Each file is
@@ -52,7 +53,7 @@ class ExportResult:
 
 
 class ScoreGraph(nn.Module):
-    """A FairDetectorInference with plain tuple outputs: images -> (logits, p_fake)."""
+    """A method's inference module with plain tuple outputs: images -> (logits, p_fake)."""
 
     def __init__(self, model: nn.Module):
         super().__init__()
@@ -176,7 +177,7 @@ def export_model(
     tolerance: float = TOLERANCE,
     seed: int = 0,
 ) -> ExportResult:
-    """Export a FairDetectorInference (moved to the CPU, float32) to `out`, checked against
+    """Export a method's inference module (moved to the CPU, float32) to `out`, checked against
     PyTorch (module docstring).
 
     Raises FairdfError, leaving `out` as it was, when the exported model differs from
@@ -213,13 +214,17 @@ def export_checkpoint(
 
     format = format_for(out, format)
     model, info = load_checkpoint(checkpoint, inference_only=True, map_location="cpu")
+    from fairdf.methods import get_method
+
     config = info.detector
+    scoring = get_method(config.method).scoring
     metadata = {
+        "method": config.method,
         "encoder": config.encoder,
         "scheme": info.scheme,
         "input": f"{INPUT_NAME}: RGB (N, 3, {config.image_size}, {config.image_size}) in [-1, 1] "
         "(mean 0.5, std 0.5 per channel)",
-        "outputs": "logits (N, 2) of H_fuse [real, fake]; p_fake (N,) = softmax(logits)[:, 1]",
+        "outputs": f"logits (N, 2) [real, fake] of {scoring}; p_fake (N,) = softmax(logits)[:, 1]",
     }
     return export_model(
         model,

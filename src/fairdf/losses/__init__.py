@@ -12,6 +12,7 @@ _LAZY = {
     "bilevel_fairness": "bilevel",
     "classification_loss": "classification",
     "contrastive_loss": "contrastive",
+    "cvar": "cvar",
     "ldam_loss": "ldam",
     "ldam_margins": "ldam",
     "reconstruction_loss": "reconstruction",

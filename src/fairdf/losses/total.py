@@ -62,6 +62,8 @@ def _term(
         return ldam_loss(output.demographic.logits, group, margins, config.ldam_scale)
     if name == "fuse":
         losses = per_sample_cross_entropy(output.fused.logits, label)
+        if config.fuse_objective == "mean":
+            return losses.mean()
         return bilevel_fairness_loss(
             losses, group, config.alpha_inner, config.alpha_outer, config.tau1, config.tau2
         )

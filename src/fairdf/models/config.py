@@ -12,13 +12,17 @@ from fairdf.errors import ConfigError
 
 @dataclass
 class DetectorConfig:
-    """Architecture of `FairDetector` (docs/method.md, Architecture).
+    """Architecture of the detector and which method trains it (docs/methods.md).
+
+    `method` names an entry of `fairdf.methods` (`pg_fdd`, the paper's detector, by
+    default); the other fields size whatever that method builds.
 
     `pretrained` is the path of an ImageNet weights file for the encoder trunks
     (Cadene `xception-b5690688.pth`, a timm checkpoint or a `.safetensors` file) or
     None for random initialisation; weights are never downloaded.
     """
 
+    method: str = "pg_fdd"
     encoder: str = "xception"
     pretrained: str | None = None
     n_groups: int = 8
@@ -31,9 +35,11 @@ class DetectorConfig:
     image_size: int = 256
 
     def __post_init__(self) -> None:
+        from fairdf.methods import get_method
         from fairdf.models.encoders import encoder_spec
 
-        encoder_spec(self.encoder)  # an unknown name lists the valid ones
+        get_method(self.method)  # an unknown name lists the valid ones
+        encoder_spec(self.encoder)
         if isinstance(self.pretrained, bool):
             raise ConfigError(
                 "config key 'model.pretrained': give the path of an ImageNet weights file "

@@ -69,8 +69,8 @@ class DetectorOutput:
 
     shared: HeadOutput  # H_sha(f): real/fake
     specific: HeadOutput  # H_spe(s): method 0..M
-    demographic: HeadOutput  # H_dem(d): group 0..G-1
-    fused: HeadOutput  # H_fuse(u): real/fake, the detector's score
+    demographic: HeadOutput | None  # H_dem(d): group 0..G-1 (None without that branch)
+    fused: HeadOutput | None  # the head L_fuse acts on: H_fuse(u), the pg_fdd score
     reconstructions: Reconstructions | None
 
 
@@ -100,6 +100,39 @@ def _head(config: DetectorConfig, n_classes: int) -> ClassifierHead:
 
 def _block(config: DetectorConfig) -> FeatureBlock:
     return FeatureBlock(config.encoder_channels, config.feature_channels)
+
+
+def init_new_layers(model: nn.Module, encoders: tuple[Encoder, ...]) -> None:
+    """He initialisation (LeakyReLU slope 0.01, zero bias) of every layer outside the trunks.
+
+    PyTorch's default init shrinks the signal about 3x per layer; across an adapter, a
+    feature block and a head that starves encoders trained from scratch of gradient
+    (measured: the tiny encoder's shared head reached test AUC 0.59 after 100 steps with
+    the default init, 0.77 with this one). Trunks keep timm's init or ImageNet weights.
+    """
+    trunk_modules = {id(m) for encoder in encoders for m in encoder.trunk.modules()}
+    for module in model.modules():
+        if id(module) in trunk_modules or not isinstance(module, (nn.Conv2d, nn.Linear)):
+            continue
+        nn.init.kaiming_normal_(module.weight, a=0.01, nonlinearity="leaky_relu")
+        if module.bias is not None:
+            nn.init.zeros_(module.bias)
+
+
+def reconstruct(
+    decoder: ReconstructionDecoder, images: Tensor, specific: Tensor, shared: Tensor, style: Tensor
+) -> Reconstructions:
+    """The four decoder images from codes z = cat(s, f) and style codes `(2B, C, h, w)`."""
+    if images.shape[0] % 2:
+        raise ValueError(
+            f"a training batch holds B reals then B fakes; got {images.shape[0]} images"
+        )
+    real_code, fake_code = torch.cat([specific, shared], dim=1).chunk(2)
+    real_style, fake_style = style.chunk(2)
+    codes = torch.cat([fake_code, real_code, real_code, fake_code])
+    styles = torch.cat([fake_style, real_style, fake_style, real_style])
+    images_out = decoder(codes, styles, output_size=tuple(images.shape[-2:]))
+    return Reconstructions(*images_out.chunk(4))
 
 
 def _fused_logits(model: FairDetector | FairDetectorInference, images: Tensor) -> Tensor:
@@ -170,21 +203,8 @@ class FairDetector(nn.Module):
         self._init_new_layers()
 
     def _init_new_layers(self) -> None:
-        """He initialisation (LeakyReLU slope 0.01, zero bias) of every layer outside the trunks.
-
-        PyTorch's default init shrinks the signal about 3x per layer; across an adapter, a
-        feature block and a head that starves encoders trained from scratch of gradient
-        (measured: the tiny encoder's shared head reached test AUC 0.59 after 100 steps with
-        the default init, 0.77 with this one). Trunks keep timm's init or ImageNet weights.
-        """
         encoders = (self.forgery_encoder, self.content_encoder, self.demographic_encoder)
-        trunk_modules = {id(m) for encoder in encoders for m in encoder.trunk.modules()}
-        for module in self.modules():
-            if id(module) in trunk_modules or not isinstance(module, (nn.Conv2d, nn.Linear)):
-                continue
-            nn.init.kaiming_normal_(module.weight, a=0.01, nonlinearity="leaky_relu")
-            if module.bias is not None:
-                nn.init.zeros_(module.bias)
+        init_new_layers(self, encoders)
 
     def forward(self, images: Tensor, *, reconstruct: bool = True) -> DetectorOutput:
         """images `(2B, 3, H, W)`, reals first -> DetectorOutput.
@@ -211,17 +231,12 @@ class FairDetector(nn.Module):
     def _reconstruct(
         self, images: Tensor, specific: Tensor, shared: Tensor, demographic_map: Tensor
     ) -> Reconstructions:
-        if images.shape[0] % 2:
+        if images.shape[0] % 2:  # before the content encoder runs
             raise ValueError(
                 f"a training batch holds B reals then B fakes; got {images.shape[0]} images"
             )
         style = adain(demographic_map, self.content_encoder(images))
-        real_code, fake_code = torch.cat([specific, shared], dim=1).chunk(2)
-        real_style, fake_style = style.chunk(2)
-        codes = torch.cat([fake_code, real_code, real_code, fake_code])
-        styles = torch.cat([fake_style, real_style, fake_style, real_style])
-        images_out = self.decoder(codes, styles, output_size=tuple(images.shape[-2:]))
-        return Reconstructions(*images_out.chunk(4))
+        return reconstruct(self.decoder, images, specific, shared, style)
 
     def inference_module(self) -> FairDetectorInference:
         """The scoring branches, sharing this detector's modules (no copy)."""
