@@ -15,11 +15,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import json
+    import sys
     from pathlib import Path
 
     from fairdf.errors import DataError
     from fairdf.io import write_text_atomic
     from fairdf.metrics import compute_metrics, format_report, read_predictions
+    from fairdf.metrics.reference import removal_warning
 
     if args.json and Path(args.json).is_dir():
         raise DataError(f"--json {args.json} is a folder; give a file name such as metrics.json")
@@ -39,6 +41,8 @@ def run(args: argparse.Namespace) -> int:
         write_text_atomic(
             args.json, json.dumps(result.to_json_dict(), indent=1, allow_nan=False) + "\n"
         )
+    if warning := removal_warning(result.meta):
+        print(warning, file=sys.stderr)
     print(format_report(result), end="")
     if args.json:
         print(f"\nwrote {args.json}")

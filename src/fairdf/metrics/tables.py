@@ -9,6 +9,7 @@ from typing import Any
 from fairdf.metrics.compute import OVERALL_COLUMNS, MetricsResult
 from fairdf.metrics.detection import GROUP_COLUMNS
 from fairdf.metrics.fairness import FAIRNESS_METRICS
+from fairdf.metrics.reference import REMOVED_DETAIL
 
 COUNT_COLUMNS = ("n", "n_real", "n_fake")
 HEADERS = {"n_real": "real", "n_fake": "fake", "FPR_gap": "FPR gap", "AUC_gap": "AUC gap"}
@@ -101,6 +102,8 @@ def _excluded(result: MetricsResult) -> str:
         undefined, left_out = per_group.setdefault((view, group, cause), ([], []))
         if metric in FAIRNESS_METRICS:
             left_out.append(f"{metric} ({detail.removesuffix(' undefined')})")
+            if detail == REMOVED_DETAIL and len(left_out) == len(FAIRNESS_METRICS):
+                left_out[:] = [f"every fairness metric ({detail})"]
         else:
             undefined.append("every metric" if metric == "all" else metric)
     lines: dict[str, list[str]] = {}
