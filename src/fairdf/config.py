@@ -51,6 +51,10 @@ class OptimConfig:
     adaptive: bool = False
     step_size: int = 60  # epochs
     gamma: float = 0.9
+    # weight decay (and momentum) on every step also for weights that got no gradient,
+    # e.g. the fused head while its loss weight is 0 or during the fairness warm-up (the
+    # reference always decays it); false = such weights stay untouched
+    always_decay: bool = False
 
 
 @dataclass
@@ -65,6 +69,9 @@ class TrainConfig:
     channels_last: bool = False
     max_steps_per_epoch: int | None = None
     fairness_warmup_epochs: int = 0  # epochs trained without L_fuse before it is switched on
+    keep_last_batch: bool = (
+        False  # train on the last partial batch of an epoch (the reference does)
+    )
     eval_batch_size: int = 64
     best_metric: str = "auc"  # a key of the validation metrics, e.g. auc, F_FPR, F_MEO
     best_mode: Literal["max", "min"] = "max"

@@ -21,7 +21,7 @@ from torch import Tensor, nn
 
 from fairdf.data.groups import GroupScheme, get_scheme
 from fairdf.errors import CheckpointError, FairdfError
-from fairdf.io import atomic_path
+from fairdf.io import atomic_path, readable_mode
 from fairdf.models.config import DetectorConfig
 from fairdf.models.weights import key_mismatch
 
@@ -84,6 +84,7 @@ def write_checkpoint(
     with atomic_path(directory) as tmp:
         tmp.mkdir()
         save_file(tensors, str(tmp / WEIGHTS_FILE), metadata={"format": FORMAT})
+        readable_mode(tmp / WEIGHTS_FILE)  # safetensors writes owner-only files
         (tmp / INFO_FILE).write_text(
             json.dumps(info, indent=2, default=str) + "\n", encoding="utf-8"
         )

@@ -129,7 +129,8 @@ def _loader(config: RunConfig, data: TrainingData, context: ProcessContext) -> D
         batch_size=config.train.batch_size,
         sampler=sampler,
         shuffle=False,
-        drop_last=len(dataset) >= config.train.batch_size * context.world_size,
+        drop_last=not config.train.keep_last_batch
+        and len(dataset) >= config.train.batch_size * context.world_size,
         num_workers=config.data.workers,
         collate_fn=collate_pairs,
         pin_memory=context.device.type == "cuda",
