@@ -27,7 +27,19 @@ def run(args: argparse.Namespace) -> int:
     step = getattr(args, "prepare_step", None)
     if step is None:
         raise FairdfError("name a step: " + ", ".join(STEPS) + " (see fairdf prepare --help)")
+    _require_extras(step, args)
     return RUNNERS[step](args)
+
+
+def _require_extras(step: str, args: argparse.Namespace) -> None:
+    """Check the optional modules of this step before any work starts."""
+    from fairdf.extras import require
+
+    needs = {"frames": ("cv2",), "faces": ("dlib", "face_recognition_models", "cv2")}
+    if step == "split" and getattr(args, "identity", None) == "embed":
+        needs["split"] = ("dlib", "face_recognition_models")
+    if step in needs:
+        require(f"fairdf prepare {step}", *needs[step])
 
 
 def _workers(parser: argparse.ArgumentParser) -> None:
