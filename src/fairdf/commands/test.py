@@ -15,9 +15,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="output folder (must not exist)")
     parser.add_argument("--scheme", help="group scheme of the manifests (default: detect per file)")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 ...")
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
+    parser.add_argument("--batch-size", type=int, default=64, help="images per forward pass")
+    parser.add_argument("--workers", type=int, default=2, help="image-loading worker processes")
+    parser.add_argument(
+        "--precision", choices=("fp32", "bf16"), default="fp32", help="inference precision"
+    )
     parser.add_argument("--skip-corrupt", action="store_true", help="skip unreadable images")
 
 
