@@ -28,7 +28,7 @@ PRECISIONS = ("fp32", "bf16", "fp16")
 class DataConfig:
     """Where the manifests are and how images are read."""
 
-    root: str = "."  # folder of the manifests; relative to the config file
+    root: str = "."  # folder of the manifests; in a config file relative to that file
     train_real: str = "realtrain.csv"
     train_fake: str = "faketrain.csv"
     val_real: str = "realval.csv"
@@ -93,7 +93,9 @@ class RunConfig:
 def load_config(path: str | Path | None, overrides: list[str] = ()) -> RunConfig:
     """Read a YAML config (or the defaults when `path` is None) and apply overrides.
 
-    `data.root` is made absolute relative to the config file's folder.
+    Paths (`data.root`, `model.pretrained`) written in the file are relative to the
+    file's folder; paths given in `overrides` are relative to the working directory.
+    Both are stored absolute.
     """
     raw: dict[str, Any] = {}
     base = Path.cwd()
@@ -110,6 +112,7 @@ def load_config(path: str | Path | None, overrides: list[str] = ()) -> RunConfig
         if not isinstance(raw, dict):
             raise ConfigError(f"{source}: expected a mapping of sections (data, model, ...)")
         base = source.resolve().parent
+    _resolve_paths(raw, base)  # paths written in the file: relative to the file
     for override in overrides:
         _apply_override(raw, override)
     config = build_dataclass(RunConfig, raw, "")
@@ -117,6 +120,19 @@ def load_config(path: str | Path | None, overrides: list[str] = ()) -> RunConfig
     config.data.root = str(root if root.is_absolute() else (base / root).resolve())
     validate(config)
     return config
+
+
+# config keys holding paths: relative to the config file when written in it, relative to
+# the working directory when given with --set
+PATH_KEYS = (("data", "root"), ("model", "pretrained"))
+
+
+def _resolve_paths(raw: dict[str, Any], base: Path, keys=PATH_KEYS) -> None:
+    for section, key in keys:
+        node = raw.get(section)
+        if isinstance(node, dict) and isinstance(node.get(key), str):
+            path = Path(node[key]).expanduser()
+            node[key] = str(path if path.is_absolute() else (base / path).resolve())
 
 
 def config_from_dict(raw: dict[str, Any]) -> RunConfig:
@@ -140,6 +156,8 @@ def _apply_override(raw: dict[str, Any], override: str) -> None:
         node[parts[-1]] = yaml.safe_load(text) if text.strip() else None
     except yaml.YAMLError:
         node[parts[-1]] = text
+    if tuple(parts) in PATH_KEYS:
+        _resolve_paths(raw, Path.cwd(), [tuple(parts)])
 
 
 def build_dataclass(cls: type, raw: Any, prefix: str) -> Any:
