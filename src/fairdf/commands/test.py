@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from fairdf.commands.listing import show_list
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -52,4 +54,11 @@ def run(args: argparse.Namespace) -> int:
     print(paper_table(results).to_string())
     for result in results:
         print(f"{result.name}: {result.predictions_path}, {result.metrics_path}")
+    for result in results:
+        if result.skipped:
+            show_list(
+                f"warning: {result.name}: {len(result.skipped)} unreadable image(s) skipped "
+                "(--skip-corrupt; listed under skipped_images in metrics.json)",
+                result.skipped,
+            )
     return 0

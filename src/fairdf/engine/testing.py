@@ -22,6 +22,7 @@ class TestSetResult:
     predictions_path: Path
     metrics_path: Path
     metrics: dict
+    skipped: list[str]  # img_path of each image skipped as unreadable (--skip-corrupt)
 
 
 def test_set_names(paths: list[Path]) -> list[str]:
@@ -78,6 +79,8 @@ def run_test(
                 progress=progress,
             )
             metrics = compute_metrics(scored, manifest.scheme).to_json_dict()
+            skipped = skipped_images(manifest.frame, scored)
+            metrics["skipped_images"] = {"count": len(skipped), "images": skipped}
             folder = tmp / name
             folder.mkdir(parents=True)
             predictions_table(scored).to_csv(folder / "predictions.csv", index=False)
@@ -89,9 +92,16 @@ def run_test(
                     out_dir / name / "predictions.csv",
                     out_dir / name / "metrics.json",
                     metrics,
+                    skipped,
                 )
             )
     return results
+
+
+def skipped_images(frame: pd.DataFrame, scored: pd.DataFrame) -> list[str]:
+    """`img_path` of the manifest rows that have no score (skipped as unreadable)."""
+    missing = ~frame["path"].isin(set(scored["path"])) if len(scored) else frame["path"].notna()
+    return [str(p) for p in frame.loc[missing, "img_path"]]
 
 
 def paper_table(results: list[TestSetResult]) -> pd.DataFrame:
