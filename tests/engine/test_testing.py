@@ -43,6 +43,7 @@ def test_scores_several_manifests_and_writes_predictions_and_metrics(
     printed = capsys.readouterr().out
     assert code == 0
     assert "AUC" in printed and "F_FPR" in printed
+    assert "NaN" not in printed and "n/a: realval AUC: no fake images" in printed
     predictions = pd.read_csv(out / "test" / "predictions.csv")
     manifest = pd.read_csv(test_csv)
     assert len(predictions) == len(manifest)

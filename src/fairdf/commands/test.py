@@ -30,7 +30,12 @@ def run(args: argparse.Namespace) -> int:
 
     from fairdf.engine.checkpoint import load_checkpoint
     from fairdf.engine.distributed import resolve_device
-    from fairdf.engine.testing import paper_table, read_test_manifests, run_test
+    from fairdf.engine.testing import (
+        paper_table,
+        read_test_manifests,
+        run_test,
+        undefined_notes,
+    )
     from fairdf.errors import DataError
 
     out = Path(args.out)
@@ -51,7 +56,10 @@ def run(args: argparse.Namespace) -> int:
         precision=args.precision,
         skip_corrupt=args.skip_corrupt,
     )
-    print(paper_table(results).to_string())
+    print("Test sets (AUC and intersectional fairness, %; metrics.json holds fractions)")
+    print(paper_table(results).to_string(na_rep="n/a"))
+    for note in undefined_notes(results):
+        print(note)
     for result in results:
         print(f"{result.name}: {result.predictions_path}, {result.metrics_path}")
     for result in results:

@@ -14,6 +14,8 @@ from fairdf.engine.evaluate import predictions_table, score_frame
 from fairdf.errors import DataError
 from fairdf.io import atomic_path
 
+PAPER_METRICS = ("F_FPR", "F_OAE", "F_DP", "F_MEO")
+
 
 @dataclass
 class TestSetResult:
@@ -110,10 +112,23 @@ def paper_table(results: list[TestSetResult]) -> pd.DataFrame:
     for result in results:
         fairness = result.metrics["fairness"].get("intersectional", {})
         row = {"n": result.metrics["overall"]["n"], "AUC": result.metrics["overall"]["auc"]}
-        for key in ("F_FPR", "F_OAE", "F_DP", "F_MEO"):
+        for key in PAPER_METRICS:
             row[key] = fairness.get(key)
         rows[result.name] = row
     table = pd.DataFrame.from_dict(rows, orient="index")
     for column in ("AUC", "F_FPR", "F_OAE", "F_DP", "F_MEO"):
         table[column] = pd.to_numeric(table[column], errors="coerce") * 100
     return table.round(2)
+
+
+def undefined_notes(results: list[TestSetResult]) -> list[str]:
+    """Footnotes for the n/a cells of `paper_table`: test set, metric and reason."""
+    notes = []
+    for result in results:
+        for entry in result.metrics["excluded"]:
+            overall = entry["view"] == "overall" and entry["metric"] in ("auc", "all")
+            fairness = entry["view"] == "intersectional" and entry["group"] is None
+            if overall or (fairness and entry["metric"] in PAPER_METRICS):
+                metric = "AUC" if overall else entry["metric"]
+                notes.append(f"n/a: {result.name} {metric}: {entry['reason']}")
+    return notes
