@@ -247,7 +247,7 @@ def _print_epoch(record: dict, config: RunConfig) -> None:
 
     print(
         f"epoch {record['epoch']}/{config.train.epochs}  loss {record['train']['total']:.4f}  "
-        f"val AUC {show('auc')}  ACC {show('acc')}  F_FPR {show('F_FPR')}  "
+        f"val (fractions) AUC {show('auc')}  ACC {show('acc')}  F_FPR {show('F_FPR')}  "
         f"F_MEO {show('F_MEO')}  ({record['seconds']:.1f} s)",
         file=sys.stderr,
     )
