@@ -7,7 +7,8 @@ instead of a traceback after minutes of work.
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
+import sys
 
 from fairdf.errors import FairdfError
 
@@ -28,11 +29,19 @@ class MissingDependencyError(FairdfError):
 def require(purpose: str, *modules: str) -> None:
     """Raise MissingDependencyError naming the extra unless every module imports."""
     for module in modules:
-        try:
-            importlib.import_module(module)
-        except ImportError:
+        if not _installed(module):
             extra, distribution = EXTRAS[module]
             raise MissingDependencyError(
                 f"{purpose} needs {distribution}, which is not installed; "
                 f"run: pip install 'fairdf[{extra}]'"
             ) from None
+
+
+def _installed(module: str) -> bool:
+    """Whether `module` can be found, without importing it (imports can be slow)."""
+    if module in sys.modules:
+        return sys.modules[module] is not None  # None: import blocked
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
