@@ -61,8 +61,22 @@ def run_demo(
     overrides: list[str] = (),
     threads: int | None = None,
 ) -> DemoResult:
+    """The whole demo with `threads` CPU threads (default `demo_threads()`), restored after."""
     import torch
 
+    previous = torch.get_num_threads()
+    threads = threads or demo_threads()
+    torch.set_num_threads(threads)
+    say(f"using {threads} CPU thread(s) (--threads to change)")
+    try:
+        return _run_demo(out, n_images=n_images, epochs=epochs, seed=seed, overrides=overrides)
+    finally:
+        torch.set_num_threads(previous)
+
+
+def _run_demo(
+    out: str | Path, *, n_images: int, epochs: int | None, seed: int, overrides: list[str]
+) -> DemoResult:
     from fairdf.config import load_config
     from fairdf.data.synth import format_summary, make_synthetic_dataset
     from fairdf.engine.checkpoint import load_checkpoint
@@ -70,9 +84,6 @@ def run_demo(
     from fairdf.engine.testing import read_test_manifests, run_test
     from fairdf.engine.train import train
 
-    threads = threads or demo_threads()
-    torch.set_num_threads(threads)
-    say(f"using {threads} CPU thread(s) (--threads to change)")
     started = time.perf_counter()
     out = Path(out).resolve()
     _prepare_folder(out)
