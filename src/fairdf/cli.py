@@ -59,6 +59,32 @@ def _show_progress_messages() -> None:
         logger.setLevel(logging.INFO)
 
 
+class DefaultsHelpFormatter(argparse.HelpFormatter):
+    """Adds `(default: X)` to an option's help unless it already names its default."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if (
+            "default" in text
+            or not action.option_strings
+            or action.nargs == 0  # flags
+            or default in (None, False, argparse.SUPPRESS)
+            or default == []
+        ):
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+def all_parsers(parser: argparse.ArgumentParser):
+    """`parser` and every sub-command parser below it, depth first."""
+    yield parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                yield from all_parsers(child)
+
+
 def _load(module: str):
     return importlib.import_module(f"fairdf.commands.{module}")
 
@@ -82,6 +108,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                 continue  # command not available in this build
             mod.add_arguments(command_parser)
             command_parser.set_defaults(_run=mod.run)
+    for each in all_parsers(parser):
+        each.formatter_class = DefaultsHelpFormatter
     return parser
 
 

@@ -34,7 +34,7 @@ BEST_METRICS += ("F_MEO", "FPR_gap", "AUC_gap", "ErrorRate_gap")
 class DataConfig:
     """Where the manifests are and how images are read."""
 
-    root: str = "."  # folder of the manifests; relative to the config file
+    root: str = "."  # folder of the manifests; in a config file relative to that file
     train_real: str = "realtrain.csv"
     train_fake: str = "faketrain.csv"
     val_real: str = "realval.csv"
@@ -58,6 +58,10 @@ class OptimConfig:
     adaptive: bool = False
     step_size: int = 60  # epochs
     gamma: float = 0.9
+    # weight decay (and momentum) on every step also for weights that got no gradient,
+    # e.g. the fused head while its loss weight is 0 or during the fairness warm-up (the
+    # reference always decays it); false = such weights stay untouched
+    always_decay: bool = False
 
 
 @dataclass
@@ -72,6 +76,9 @@ class TrainConfig:
     channels_last: bool = False
     max_steps_per_epoch: int | None = None
     fairness_warmup_epochs: int = 0  # epochs trained without L_fuse before it is switched on
+    keep_last_batch: bool = (
+        False  # train on the last partial batch of an epoch (the reference does)
+    )
     eval_batch_size: int = 64
     best_metric: str = "auc"  # a key of the validation metrics, e.g. auc, F_FPR, F_MEO
     best_mode: Literal["max", "min"] = "max"
@@ -93,7 +100,9 @@ class RunConfig:
 def load_config(path: str | Path | None, overrides: list[str] = ()) -> RunConfig:
     """Read a YAML config (or the defaults when `path` is None) and apply overrides.
 
-    `data.root` is made absolute relative to the config file's folder.
+    Paths (`data.root`, `model.pretrained`) written in the file are relative to the
+    file's folder; paths given in `overrides` are relative to the working directory.
+    Both are stored absolute.
     """
     raw: dict[str, Any] = {}
     base = Path.cwd()
@@ -105,6 +114,7 @@ def load_config(path: str | Path | None, overrides: list[str] = ()) -> RunConfig
         if not isinstance(raw, dict):
             raise ConfigError(f"{source}: expected a mapping of sections (data, model, ...)")
         base = source.resolve().parent
+    _resolve_paths(raw, base)  # paths written in the file: relative to the file
     for override in overrides:
         _apply_override(raw, override)
     config = build_dataclass(RunConfig, raw, "")
@@ -132,6 +142,19 @@ def _read_yaml_file(source: Path) -> Any:
         ) from None
 
 
+# config keys holding paths: relative to the config file when written in it, relative to
+# the working directory when given with --set
+PATH_KEYS = (("data", "root"), ("model", "pretrained"))
+
+
+def _resolve_paths(raw: dict[str, Any], base: Path, keys=PATH_KEYS) -> None:
+    for section, key in keys:
+        node = raw.get(section)
+        if isinstance(node, dict) and isinstance(node.get(key), str):
+            path = Path(node[key]).expanduser()
+            node[key] = str(path if path.is_absolute() else (base / path).resolve())
+
+
 def config_from_dict(raw: dict[str, Any]) -> RunConfig:
     """Rebuild a saved (resolved) config, with the same checks."""
     config = build_dataclass(RunConfig, raw, "")
@@ -155,6 +178,8 @@ def _apply_override(raw: dict[str, Any], override: str) -> None:
         raise ConfigError(f"--set '{_shown(override)}': {yaml_problem(exc)}") from None
     except yaml.YAMLError:
         node[parts[-1]] = text
+    if tuple(parts) in PATH_KEYS:
+        _resolve_paths(raw, Path.cwd(), [tuple(parts)])
 
 
 def build_dataclass(cls: type, raw: Any, prefix: str) -> Any:

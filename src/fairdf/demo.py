@@ -36,6 +36,25 @@ def demo_config_path() -> Path:
     return Path(str(resources.files("fairdf") / "configs" / "demo.yaml"))
 
 
+MAX_THREADS = 4
+
+
+def demo_threads() -> int:
+    """Threads for the demo: the idle cores (cores - 1-min load average), 1 to MAX_THREADS.
+
+    torch's CPU threads spin-wait for each other; with more threads than idle cores a
+    busy machine slows every step many times over, so the demo never asks for more.
+    """
+    import os
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    idle = (cores or 1) - (os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0)
+    limit = MAX_THREADS
+    if os.environ.get("OMP_NUM_THREADS", "").isdigit():  # an explicit limit is kept
+        limit = min(limit, max(1, int(os.environ["OMP_NUM_THREADS"])))
+    return max(1, min(limit, int(idle + 0.5)))
+
+
 def run_demo(
     out: str | Path,
     *,
@@ -43,6 +62,23 @@ def run_demo(
     epochs: int | None = None,
     seed: int = 0,
     overrides: list[str] = (),
+    threads: int | None = None,
+) -> DemoResult:
+    """The whole demo with `threads` CPU threads (default `demo_threads()`), restored after."""
+    import torch
+
+    previous = torch.get_num_threads()
+    threads = threads or demo_threads()
+    torch.set_num_threads(threads)
+    say(f"using {threads} CPU thread(s) (--threads to change)")
+    try:
+        return _run_demo(out, n_images=n_images, epochs=epochs, seed=seed, overrides=overrides)
+    finally:
+        torch.set_num_threads(previous)
+
+
+def _run_demo(
+    out: str | Path, *, n_images: int, epochs: int | None, seed: int, overrides: list[str]
 ) -> DemoResult:
     from fairdf.config import load_config
     from fairdf.data.synth import format_summary, make_synthetic_dataset

@@ -119,3 +119,14 @@ def fsync_tree(path: Path, *, recursive: bool = True) -> None:
 def write_text_atomic(path: str | os.PathLike, text: str, *, durable: bool = False) -> None:
     with atomic_path(path, durable=durable) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+def readable_mode(path: str | os.PathLike) -> None:
+    """Give `path` the permissions a new file gets from the umask (`0o666 & ~umask`).
+
+    Some writers (safetensors) create files readable by the owner only; this keeps every
+    file of an output folder equally readable.
+    """
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)

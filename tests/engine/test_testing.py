@@ -43,6 +43,7 @@ def test_scores_several_manifests_and_writes_predictions_and_metrics(
     printed = capsys.readouterr().out
     assert code == 0
     assert "AUC" in printed and "F_FPR" in printed
+    assert "NaN" not in printed and "n/a: realval AUC: no fake images" in printed
     predictions = pd.read_csv(out / "test" / "predictions.csv")
     manifest = pd.read_csv(test_csv)
     assert len(predictions) == len(manifest)
@@ -92,3 +93,27 @@ def test_not_a_checkpoint_exits_2(tmp_path, synthetic_data, capsys):
     )
     assert code == 2 and "Traceback" not in capsys.readouterr().err
     assert not (tmp_path / "results").exists()
+
+
+def test_skip_corrupt_reports_the_dropped_images(checkpoint, synthetic_data, tmp_path, capsys):
+    test_csv = synthetic_data.manifests["test"]
+    frame = pd.read_csv(test_csv)
+    frame["img_path"] = [str((test_csv.parent / p).resolve()) for p in frame["img_path"]]
+    broken = [tmp_path / "broken-0.png", tmp_path / "broken-1.png"]
+    for index, path in enumerate(broken):
+        path.write_bytes(b"not an image")
+        frame.loc[index, "img_path"] = str(path)
+    manifest = tmp_path / "test.csv"
+    frame.to_csv(manifest, index=False)
+    out = tmp_path / "results"
+    options = ["--device", "cpu", "--workers", "0", "--skip-corrupt"]
+    code = main(
+        ["test", "--checkpoint", str(checkpoint), "--manifest", str(manifest), "--out", str(out)]
+        + options
+    )
+    assert code == 0
+    err = capsys.readouterr().err
+    metrics = json.loads((out / "test" / "metrics.json").read_text())
+    assert metrics["skipped_images"] == {"count": 2, "images": [str(p) for p in broken]}
+    assert metrics["overall"]["n"] == len(frame) - 2
+    assert "2 unreadable image(s) skipped" in err and str(broken[1]) in err

@@ -30,9 +30,18 @@ def test_training_writes_run_and_logs_metrics(tiny_config, tmp_path):
     assert not [p for p in run_dir.rglob("*.tmp")]
 
 
-@pytest.mark.parametrize("sam", [True, False])
-def test_resume_equals_uninterrupted_run(tiny_config, tmp_path, sam):
-    extra = [f"optim.sam={str(sam).lower()}"]
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["optim.sam=true"],
+        ["optim.sam=false"],
+        # a partial last batch kept, and the fused head decayed during the warm-up
+        ["train.keep_last_batch=true", "train.batch_size=7", "optim.always_decay=true"]
+        + ["train.fairness_warmup_epochs=1"],
+    ],
+    ids=["sam", "sgd", "reference-switches"],
+)
+def test_resume_equals_uninterrupted_run(tiny_config, tmp_path, extra):
     full = train(tiny_config(*extra), tmp_path / "full")
     part = train(tiny_config(*extra, "train.epochs=1"), tmp_path / "part")
     train(tiny_config(*extra), part, resume=True)

@@ -104,6 +104,15 @@ def test_nothing_scored_is_an_error_without_output(inputs, saved_model, tmp_path
     assert list(tmp_path.iterdir()) == []
 
 
+def test_no_align_hint_only_when_alignment_ran(inputs, saved_model, tmp_path, capsys):
+    broken = inputs / "broken.png"
+    assert predict(broken, checkpoint=saved_model.folder) == 2
+    assert "--no-align" in capsys.readouterr().err
+    assert predict(broken, "--no-align", checkpoint=saved_model.folder) == 2
+    err = capsys.readouterr().err
+    assert "nothing could be scored" in err and "--no-align" not in err
+
+
 @pytest.mark.parametrize(
     "extra, fragments",
     [

@@ -123,3 +123,14 @@ def test_inference_part_saves_and_loads_on_its_own(saved, tmp_path):
     )
     with pytest.raises(CheckpointError, match=r"missing keys \(content_encoder"):
         load_checkpoint(folder)
+
+
+def test_weights_are_as_readable_as_the_other_files(saved):
+    _, folder = saved
+    import os
+    import stat
+
+    modes = {p.name: stat.S_IMODE(os.stat(p).st_mode) for p in folder.iterdir() if p.is_file()}
+    umask = os.umask(0)
+    os.umask(umask)
+    assert set(modes.values()) == {0o666 & ~umask}, modes

@@ -161,7 +161,8 @@ def test_issue13_malicious_training_state_is_one_line(tmp_path, monkeypatch):
         def __reduce__(self):
             return (os.system, ("echo owned > " + str(tmp_path / "owned"),))
 
-    trainer = SimpleNamespace(model=model, optimizer=None, scheduler=None)
+    config = SimpleNamespace(model=SimpleNamespace(method="pg_fdd"))
+    trainer = SimpleNamespace(model=model, optimizer=None, scheduler=None, config=config)
     # the folder passes as complete, so the state file itself is what gets read
     monkeypatch.setattr(training_state.layout, "folder_epoch", lambda *args: 1)
     monkeypatch.setattr(training_state, "_check_method", lambda *args: None)

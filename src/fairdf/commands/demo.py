@@ -19,14 +19,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="override a value of the demo config, e.g. --set optim.sam=false",
     )
 
+    parser.add_argument(
+        "--threads",
+        type=int,
+        help="CPU threads (default: the idle cores, cores minus the load average, 1 to 4)",
+    )
+
 
 def run(args: argparse.Namespace) -> int:
     from fairdf.demo import run_demo
+    from fairdf.errors import ConfigError
     from fairdf.paths import check_output_folder
 
+    if args.threads is not None and args.threads < 1:
+        raise ConfigError(f"--threads {args.threads}: give 1 or more")
     check_output_folder(args.out, "--out")
     result = run_demo(
-        args.out, n_images=args.n, epochs=args.epochs, seed=args.seed, overrides=args.overrides
+        args.out,
+        n_images=args.n,
+        epochs=args.epochs,
+        seed=args.seed,
+        overrides=args.overrides,
+        threads=args.threads,
     )
     print(result.tables)
     print(

@@ -30,6 +30,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from fairdf.extras import require
+
+    suffix_onnx = args.format is None and Path(args.out).suffix.lower() == ".onnx"
+    if suffix_onnx or (args.format or "").lower() == "onnx":
+        require("fairdf export to ONNX", "onnx", "onnxruntime")
     from fairdf.inference.export import export_checkpoint
     from fairdf.paths import check_output_file
 

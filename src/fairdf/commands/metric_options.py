@@ -28,10 +28,15 @@ def add_metric_options(parser: argparse.ArgumentParser, *, bootstrap_default: in
     parser.add_argument(
         "--reference-convention",
         action="store_true",
-        help="score rows as sigmoid(logit_fake), as the reference metric script does",
+        help="reproduce the reference metric script: score = sigmoid(logit_fake), fake if "
+        ">= threshold, EER at the nearest ROC point, groups lacking reals or fakes removed "
+        "from the fairness numbers (with a warning)",
     )
     parser.add_argument(
-        "--threshold", type=float, default=0.5, help="an image is predicted fake if score > this"
+        "--threshold",
+        type=float,
+        default=0.5,
+        help="an image is predicted fake if score > this (>= with --reference-convention)",
     )
     parser.add_argument(
         "--bootstrap",

@@ -15,9 +15,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import json
+    import sys
 
     from fairdf.io import write_text_atomic
     from fairdf.metrics import format_report, measure_predictions
+    from fairdf.metrics.reference import removal_warning
     from fairdf.paths import check_output_file
 
     if args.json:
@@ -27,6 +29,8 @@ def run(args: argparse.Namespace) -> int:
         write_text_atomic(
             args.json, json.dumps(result.to_json_dict(), indent=1, allow_nan=False) + "\n"
         )
+    if warning := removal_warning(result.meta):
+        print(warning, file=sys.stderr)
     print(format_report(result), end="")
     if args.json:
         print(f"\nwrote {args.json}")

@@ -73,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
         check_output_file(args.out, "--out")
     set_max_image_pixels(args.max_image_pixels)
     check_aggregate(args.aggregate)
+    _require_extras(args)
     detector = load_detector(
         args.checkpoint,
         args.device,
@@ -94,8 +95,8 @@ def run(args: argparse.Namespace) -> int:
         first = (unreadable or no_face or ["no image or video files found"])[0]
         raise DataError(
             f"nothing could be scored: {len(no_face)} input(s) without a face, "
-            f"{len(unreadable)} unreadable (first: {first}); check the paths, or pass "
-            "--no-align for ready face crops"
+            f"{len(unreadable)} unreadable (first: {first}); check the paths"
+            + (", or pass --no-align for ready face crops" if args.align else "")
         )
     if args.out is not None:
         path = write_report(report, args.out)
@@ -108,3 +109,18 @@ def run(args: argparse.Namespace) -> int:
     if unreadable:
         show_list("unreadable", unreadable)
     return 0
+
+
+def _require_extras(args: argparse.Namespace) -> None:
+    """Check the optional modules this call needs before the checkpoint is loaded."""
+    from pathlib import Path
+
+    from fairdf.extras import require
+    from fairdf.prepare.files import VIDEO_SUFFIXES
+
+    if args.align:
+        purpose = "fairdf predict with face alignment (--no-align skips it)"
+        require(purpose, "dlib", "face_recognition_models", "cv2")
+    videos = [p for p in args.paths if Path(p).suffix.lower() in VIDEO_SUFFIXES]
+    if videos:
+        require(f"fairdf predict on videos ({videos[0]})", "cv2")

@@ -29,6 +29,7 @@ def run(args: argparse.Namespace) -> int:
     step = getattr(args, "prepare_step", None)
     if step is None:
         raise FairdfError("name a step: " + ", ".join(STEPS) + " (see fairdf prepare --help)")
+    _require_extras(step, args)
     _check_output(step, args.out)
     return RUNNERS[step](args)
 
@@ -41,6 +42,17 @@ def _check_output(step: str, out: str) -> None:
         check_output_file(out, "output")
     else:
         check_output_folder(out, "output folder")
+
+
+def _require_extras(step: str, args: argparse.Namespace) -> None:
+    """Check the optional modules of this step before any work starts."""
+    from fairdf.extras import require
+
+    needs = {"frames": ("cv2",), "faces": ("dlib", "face_recognition_models", "cv2")}
+    if step == "split" and getattr(args, "identity", None) == "embed":
+        needs["split"] = ("dlib", "face_recognition_models")
+    if step in needs:
+        require(f"fairdf prepare {step}", *needs[step])
 
 
 def _workers(parser: argparse.ArgumentParser) -> None:

@@ -6,6 +6,7 @@ import argparse
 
 from fairdf.commands.argtypes import add_pixel_limit, non_negative_int, positive_int
 from fairdf.commands.choices import SCHEMES
+from fairdf.commands.listing import show_list
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,12 +22,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 ...")
     parser.add_argument(
-        "--batch-size", type=positive_int, default=64, help="images per batch (default 64)"
+        "--batch-size", type=positive_int, default=64, help="images per forward pass"
     )
     parser.add_argument(
-        "--workers", type=non_negative_int, default=2, help="DataLoader workers (default 2)"
+        "--workers", type=non_negative_int, default=2, help="image-loading worker processes"
     )
-    parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
+    parser.add_argument(
+        "--precision", choices=("fp32", "bf16"), default="fp32", help="inference precision"
+    )
     parser.add_argument("--skip-corrupt", action="store_true", help="skip unreadable images")
     add_pixel_limit(parser)
 
@@ -37,7 +40,12 @@ def run(args: argparse.Namespace) -> int:
     from fairdf.data.pixels import set_max_image_pixels
     from fairdf.engine.checkpoint import load_checkpoint
     from fairdf.engine.distributed import resolve_device
-    from fairdf.engine.testing import paper_table, read_test_manifests, run_test
+    from fairdf.engine.testing import (
+        paper_table,
+        read_test_manifests,
+        run_test,
+        undefined_notes,
+    )
     from fairdf.paths import check_output_folder
 
     out = Path(args.out)
@@ -59,7 +67,17 @@ def run(args: argparse.Namespace) -> int:
         skip_corrupt=args.skip_corrupt,
         checkpoint=info,
     )
-    print(paper_table(results).to_string())
+    print("Test sets (AUC and intersectional fairness, %; metrics.json holds fractions)")
+    print(paper_table(results).to_string(na_rep="n/a"))
+    for note in undefined_notes(results):
+        print(note)
     for result in results:
         print(f"{result.name}: {result.predictions_path}, {result.metrics_path}")
+    for result in results:
+        if result.skipped:
+            show_list(
+                f"warning: {result.name}: {len(result.skipped)} unreadable image(s) skipped "
+                "(--skip-corrupt; listed under skipped_images in metrics.json)",
+                result.skipped,
+            )
     return 0

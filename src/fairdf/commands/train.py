@@ -22,7 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="override a config value, e.g. --set train.epochs=3 (repeatable)",
+        help="override a config value, e.g. --set train.epochs=3 (repeatable); paths given "
+        "here are relative to the working directory, paths inside the config file to that file",
     )
     parser.add_argument("--no-sam", action="store_true", help="plain SGD, no loss flattening")
     parser.add_argument(

@@ -2,18 +2,23 @@
 
 Images become RGB (greyscale, RGBA and palette images are converted), are resized to
 `size x size` with bilinear interpolation and scaled to [-1, 1] (mean 0.5, std 0.5).
+torch is imported only where a tensor is made, so checking images (`fairdf validate`)
+stays light.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from PIL import Image, UnidentifiedImageError
 
 from fairdf.data.pixels import opened
 from fairdf.errors import ImageError
+
+if TYPE_CHECKING:
+    import torch
 
 _DECODE_ERRORS = (OSError, UnidentifiedImageError, ValueError, SyntaxError)
 
@@ -51,6 +56,8 @@ def verify_image(path: str | Path) -> str | None:
 
 def to_tensor(image: Image.Image, size: int) -> torch.Tensor:
     """PIL RGB image -> `(3, size, size)` float tensor in [-1, 1]."""
+    import torch
+
     if image.size != (size, size):
         image = image.resize((size, size), Image.BILINEAR)
     array = np.asarray(image, dtype=np.float32)  # (H, W, 3) in 0..255

@@ -11,7 +11,6 @@ JSON describes and reports missing, unexpected and wrong-shape keys.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,7 +22,7 @@ from torch import Tensor, nn
 from fairdf.bounds import check_section
 from fairdf.data.groups import GroupScheme, get_scheme
 from fairdf.errors import CheckpointError, FairdfError
-from fairdf.io import atomic_path
+from fairdf.io import atomic_path, readable_mode
 from fairdf.models.config import DetectorConfig
 from fairdf.models.weights import key_mismatch
 
@@ -104,17 +103,10 @@ def write_checkpoint_files(
     if state is not None:
         tensors = {key: value.detach().to("cpu").contiguous() for key, value in state.items()}
         save_file(tensors, str(folder / WEIGHTS_FILE), metadata={"format": FORMAT})
-        _usual_permissions(folder / WEIGHTS_FILE)
+        readable_mode(folder / WEIGHTS_FILE)  # safetensors writes owner-only files
     (folder / INFO_FILE).write_text(
         json.dumps(info, indent=2, default=str) + "\n", encoding="utf-8"
     )
-
-
-def _usual_permissions(path: Path) -> None:
-    """Give a file the permissions of any other new file (safetensors makes it owner-only)."""
-    umask = os.umask(0o022)
-    os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
 
 
 def read_checkpoint_info(directory: str | Path) -> CheckpointInfo:

@@ -37,7 +37,19 @@ def optimizer_step(trainer: Trainer, batch: dict[str, torch.Tensor]) -> dict[str
         optimizer.first_step(zero_grad=True)
         with frozen_batchnorm_stats(trainer.network):
             compute_loss(trainer, batch).total.backward()
+        _fill_missing_gradients(optimizer, trainer.config.optim.always_decay)
         optimizer.second_step(zero_grad=True)
     else:
+        _fill_missing_gradients(optimizer, trainer.config.optim.always_decay)
         optimizer.step()
     return terms.as_floats()
+
+
+def _fill_missing_gradients(optimizer: torch.optim.Optimizer, enabled: bool) -> None:
+    """Give weights without a gradient a zero one, so SGD still decays them (`always_decay`)."""
+    if not enabled:
+        return
+    for group in optimizer.param_groups:
+        for p in group["params"]:
+            if p.requires_grad and p.grad is None:
+                p.grad = torch.zeros_like(p)

@@ -16,6 +16,8 @@ from fairdf.errors import DataError
 from fairdf.io import atomic_path
 from fairdf.paths import safe_stem
 
+PAPER_METRICS = ("F_FPR", "F_OAE", "F_DP", "F_MEO")
+
 
 @dataclass
 class TestSetResult:
@@ -24,6 +26,7 @@ class TestSetResult:
     predictions_path: Path
     metrics_path: Path
     metrics: dict
+    skipped: list[str]  # img_path of each image skipped as unreadable (--skip-corrupt)
 
 
 def test_set_names(paths: list[Path]) -> list[str]:
@@ -88,6 +91,8 @@ def run_test(
             metrics = compute_metrics(scored, manifest.scheme).to_json_dict()
             if checkpoint is not None:
                 metrics["meta"]["checkpoint"] = checkpoint_provenance(checkpoint)
+            skipped = skipped_images(manifest.frame, scored)
+            metrics["skipped_images"] = {"count": len(skipped), "images": skipped}
             folder = tmp / name
             folder.mkdir(parents=True)
             predictions_table(scored).to_csv(folder / "predictions.csv", index=False)
@@ -99,6 +104,7 @@ def run_test(
                     out_dir / name / "predictions.csv",
                     out_dir / name / "metrics.json",
                     metrics,
+                    skipped,
                 )
             )
     return results
@@ -116,16 +122,35 @@ def checkpoint_provenance(info: CheckpointInfo) -> dict:
     }
 
 
+def skipped_images(frame: pd.DataFrame, scored: pd.DataFrame) -> list[str]:
+    """`img_path` of the manifest rows that have no score (skipped as unreadable)."""
+    missing = ~frame["path"].isin(set(scored["path"])) if len(scored) else frame["path"].notna()
+    return [str(p) for p in frame.loc[missing, "img_path"]]
+
+
 def paper_table(results: list[TestSetResult]) -> pd.DataFrame:
     """One row per test set: AUC and the intersectional fairness metrics, in percent."""
     rows = {}
     for result in results:
         fairness = result.metrics["fairness"].get("intersectional", {})
         row = {"n": result.metrics["overall"]["n"], "AUC": result.metrics["overall"]["auc"]}
-        for key in ("F_FPR", "F_OAE", "F_DP", "F_MEO"):
+        for key in PAPER_METRICS:
             row[key] = fairness.get(key)
         rows[result.name] = row
     table = pd.DataFrame.from_dict(rows, orient="index")
     for column in ("AUC", "F_FPR", "F_OAE", "F_DP", "F_MEO"):
         table[column] = pd.to_numeric(table[column], errors="coerce") * 100
     return table.round(2)
+
+
+def undefined_notes(results: list[TestSetResult]) -> list[str]:
+    """Footnotes for the n/a cells of `paper_table`: test set, metric and reason."""
+    notes = []
+    for result in results:
+        for entry in result.metrics["excluded"]:
+            overall = entry["view"] == "overall" and entry["metric"] in ("auc", "all")
+            fairness = entry["view"] == "intersectional" and entry["group"] is None
+            if overall or (fairness and entry["metric"] in PAPER_METRICS):
+                metric = "AUC" if overall else entry["metric"]
+                notes.append(f"n/a: {result.name} {metric}: {entry['reason']}")
+    return notes

@@ -137,7 +137,8 @@ def _loader(config: RunConfig, data: TrainingData, context: ProcessContext) -> D
         batch_size=config.train.batch_size,
         sampler=sampler,
         shuffle=False,
-        drop_last=len(dataset) >= config.train.batch_size * context.world_size,
+        drop_last=not config.train.keep_last_batch
+        and len(dataset) >= config.train.batch_size * context.world_size,
         num_workers=config.data.workers,
         collate_fn=collate_pairs,
         pin_memory=context.device.type == "cuda",
@@ -255,6 +256,6 @@ def _log_epoch(record: dict, config: RunConfig) -> None:
 
     logger.info(
         f"epoch {record['epoch']}/{config.train.epochs}  loss {record['train']['total']:.4f}  "
-        f"val AUC {show('auc')}  ACC {show('acc')}  F_FPR {show('F_FPR')}  "
+        f"val (fractions) AUC {show('auc')}  ACC {show('acc')}  F_FPR {show('F_FPR')}  "
         f"F_MEO {show('F_MEO')}  ({record['seconds']:.1f} s)"
     )

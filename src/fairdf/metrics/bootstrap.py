@@ -16,6 +16,7 @@ weights they equal them on the rows repeated that many times.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +26,7 @@ from fairdf.metrics.fairness import fairness_metrics
 from fairdf.metrics.views import OVERALL, View
 
 INTERVAL_METRICS = ("auc", "acc", "fpr", "tpr")
+FairnessFunction = Callable[[Mapping[str, np.ndarray], Mapping[str, np.ndarray]], dict]
 CHUNK_ELEMENTS = 2_000_000  # weights per block of resamples (16 MB in float64)
 
 
@@ -154,11 +156,14 @@ def resample_weights(
 
 
 def resample_statistics(
-    weights: np.ndarray, sorted_views: list[SortedView]
+    weights: np.ndarray,
+    sorted_views: list[SortedView],
+    fairness: FairnessFunction = fairness_metrics,
 ) -> dict[tuple[str, ...], np.ndarray]:
     """Every statistic (B,) of a block of resamples, keyed by its path in the result.
 
-    `sorted_views[0]` must be the overall view.
+    `sorted_views[0]` must be the overall view; `fairness` computes the fairness metrics
+    from group rates (fairdf's, or the reference convention's).
     """
     rates_by_view = {}
     for sv in sorted_views:
@@ -170,7 +175,7 @@ def resample_statistics(
     stats = {("overall", name): overall[name] for name in INTERVAL_METRICS}
     for sv in sorted_views[1:]:
         rates = rates_by_view[sv.view.name]
-        for metric, values in fairness_metrics(rates, overall).items():
+        for metric, values in fairness(rates, overall).items():
             stats[("fairness", sv.view.name, metric)] = values
         for position, group in enumerate(sv.view.names):
             for name in INTERVAL_METRICS:
@@ -196,6 +201,7 @@ def bootstrap_statistics(
     *,
     clusters: np.ndarray | None = None,
     seed: int = 0,
+    fairness: FairnessFunction = fairness_metrics,
 ) -> dict[tuple[str, ...], np.ndarray]:
     """All statistics (n_resamples,) over resamples; `views[0]` must be the overall view."""
     sorted_views = [SortedView.build(view, label, score, predicted) for view in views]
@@ -204,6 +210,6 @@ def bootstrap_statistics(
     collected: dict[tuple[str, ...], list[np.ndarray]] = defaultdict(list)
     for start in range(0, n_resamples, block):
         weights = resample_weights(rng, min(block, n_resamples - start), len(label), clusters)
-        for key, values in resample_statistics(weights, sorted_views).items():
+        for key, values in resample_statistics(weights, sorted_views, fairness).items():
             collected[key].append(values)
     return {key: np.concatenate(parts) for key, parts in collected.items()}

@@ -13,9 +13,22 @@ import pandas as pd
 from fairdf.data.groups import GroupScheme, get_scheme
 from fairdf.errors import ConfigError, DataError
 from fairdf.metrics.bootstrap import INTERVAL_METRICS, bootstrap_statistics, percentile_interval
-from fairdf.metrics.detection import group_exclusions, group_table, predicted_fake
-from fairdf.metrics.fairness import fairness_exclusions, fairness_of_table
+from fairdf.metrics.detection import (
+    confusion_counts,
+    group_exclusions,
+    group_table,
+    predicted_fake,
+    rates_from_counts,
+)
+from fairdf.metrics.fairness import fairness_exclusions, fairness_metrics, fairness_of_table
 from fairdf.metrics.predictions import PredictionTable, prepare_predictions
+from fairdf.metrics.reference import (
+    REFERENCE_EER,
+    REFERENCE_RULE,
+    reference_exclusions,
+    reference_fairness_metrics,
+    removed_groups,
+)
 from fairdf.metrics.views import OVERALL, View, build_views, column_view, overall_view
 
 OVERALL_COLUMNS = ("n", "auc", "acc", "eer", "ap", "fpr", "tpr")
@@ -96,11 +109,14 @@ def compute_metrics(
             f"{table.source}: read with scheme '{table.scheme.name}', not '{get_scheme(scheme).name}'"
         )
     views = build_views(table, by)
-    predicted = predicted_fake(table.score, threshold)
+    if table.reference:
+        predicted = table.score >= threshold
+    else:
+        predicted = predicted_fake(table.score, threshold)
     result = _point_estimates(table, views, predicted)
     result.meta.update(
         threshold=float(threshold),
-        rule=PREDICTION_RULE,
+        rule=REFERENCE_RULE if table.reference else PREDICTION_RULE,
         n_bootstrap=int(n_bootstrap),
         ci=float(ci) if n_bootstrap else None,
         cluster_by=cluster_by if n_bootstrap else None,
@@ -117,6 +133,7 @@ def compute_metrics(
             n_bootstrap,
             clusters=clusters,
             seed=seed,
+            fairness=reference_fairness_metrics if table.reference else fairness_metrics,
         )
         interval = _IntervalBuilder(statistics, ci)
         result.intervals = _intervals(result, interval)
@@ -130,23 +147,53 @@ def _point_estimates(
     table: PredictionTable, views: list[View], predicted: np.ndarray
 ) -> MetricsResult:
     """Overall and per-group metrics, fairness per view and the excluded values."""
-    label, score = table.label, table.score
-    overall_table = group_table(overall_view(len(table)), label, score, predicted)
+    label, score, nearest = table.label, table.score, table.reference
+    overall_table = group_table(
+        overall_view(len(table)), label, score, predicted, nearest_eer=nearest
+    )
     overall_row = overall_table.iloc[0]
-    groups = {view.name: group_table(view, label, score, predicted) for view in views}
-    fairness = {name: fairness_of_table(t, overall_row) for name, t in groups.items()}
+    groups = {
+        view.name: group_table(view, label, score, predicted, nearest_eer=nearest) for view in views
+    }
+    if table.reference:
+        fairness = {
+            view.name: _reference_fairness(view, groups[view.name], label, predicted, overall_row)
+            for view in views
+        }
+    else:
+        fairness = {name: fairness_of_table(t, overall_row) for name, t in groups.items()}
     excluded = group_exclusions(OVERALL, overall_table)
     for name, group_metrics in groups.items():
         excluded += group_exclusions(name, group_metrics)
-        excluded += fairness_exclusions(name, group_metrics, fairness[name])
+        if table.reference:
+            excluded += reference_exclusions(name, group_metrics)
+        else:
+            excluded += fairness_exclusions(name, group_metrics, fairness[name])
     meta = {
         "source": table.source,
         "scheme": table.scheme.name,
         "convention": table.convention,
         "views": [view.name for view in views],
     }
+    if table.reference:
+        meta["eer"] = REFERENCE_EER
+        meta["removed_groups"] = {
+            name: [group for group, cause in removed_groups(t) if cause != "no images"]
+            for name, t in groups.items()
+        }
     overall = {name: overall_table[name].iloc[0] for name in OVERALL_COLUMNS}  # n stays int
     return MetricsResult(overall, fairness, groups, excluded, meta)
+
+
+def _reference_fairness(
+    view: View, table: pd.DataFrame, label: np.ndarray, predicted: np.ndarray, overall: pd.Series
+) -> dict[str, float]:
+    """The reference script's fairness numbers of one view (rates straight from counts)."""
+    rates = rates_from_counts(confusion_counts(view.codes, label, predicted, view.n_groups))
+    rates["auc"] = table["auc"].to_numpy(dtype=np.float64)
+    totals = {name: np.float64(overall[name]) for name in ("fpr", "tpr")}
+    values = reference_fairness_metrics(rates, totals)
+    return {name: float(value) for name, value in values.items()}
 
 
 def _check_options(threshold: float, n_bootstrap: int, ci: float, cluster_by: str | None) -> None:

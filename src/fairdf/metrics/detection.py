@@ -1,8 +1,8 @@
 """Detection metrics per group: counts, rates at a threshold, AUC, EER and AP.
 
-An image is predicted fake when `score > threshold`: a score of exactly 0.5 is real (the
-reference metric script differs: it counts `sigmoid(logit) >= 0.5`, i.e. `logit >= 0`,
-as fake; docs/metrics.md, The reference convention).
+By default an image is predicted fake when `score > threshold`: a score of exactly the
+threshold is real. (The reference metric script counts `sigmoid(logit) >= 0.5` as fake, so a
+tie is fake there; `--reference-convention` uses its rule, see `fairdf.metrics.reference`.)
 Counts and rates come from one `np.bincount` over (group, label, prediction) cells and
 accept per-row weights (bootstrap resamples), with an extra leading axis allowed in
 `rates_from_counts`. AUC, EER and AP come from scikit-learn per group. A value that is
@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import auc, average_precision_score, roc_curve
 
+from fairdf.metrics.reference import nearest_point_eer
 from fairdf.metrics.views import View
 
 COUNT_NAMES = ("n", "n_real", "n_fake")
@@ -69,7 +70,7 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 def rates_from_counts(counts: np.ndarray) -> dict[str, np.ndarray]:
     """Counts (..., G, 2, 2) -> `n`, `n_real`, `n_fake` and the rates, each (..., G).
 
-    `pr` is the predicted-fake share; rates undefined for a group are NaN.
+    `pr` is the predicted-fake share, `nr` the predicted-real share; rates undefined for a group are NaN.
     """
     true_negative, false_positive = counts[..., 0, 0], counts[..., 0, 1]
     false_negative, true_positive = counts[..., 1, 0], counts[..., 1, 1]
@@ -86,6 +87,7 @@ def rates_from_counts(counts: np.ndarray) -> dict[str, np.ndarray]:
         "tnr": _ratio(true_negative, n_real),
         "fnr": _ratio(false_negative, n_fake),
         "pr": _ratio(false_positive + true_positive, n),
+        "nr": _ratio(true_negative + false_negative, n),
     }
 
 
@@ -103,37 +105,50 @@ def equal_error_rate(fpr: np.ndarray, tpr: np.ndarray) -> float:
     return float(fpr[i - 1] + fraction * (fpr[i] - fpr[i - 1]))
 
 
-def score_metrics(label: np.ndarray, score: np.ndarray) -> dict[str, float]:
-    """AUC, EER and AP of rows (n,); NaN for all three unless both classes are present."""
+def score_metrics(
+    label: np.ndarray, score: np.ndarray, *, nearest_eer: bool = False
+) -> dict[str, float]:
+    """AUC, EER and AP of rows (n,); NaN for all three unless both classes are present.
+
+    `nearest_eer`: the reference's EER (FPR of the nearest ROC point) instead of the
+    interpolated crossing.
+    """
     if label.size == 0 or label.min() == label.max():
         return dict.fromkeys(SCORE_METRIC_NAMES, np.nan)
     fpr, tpr, _ = roc_curve(label, score)
+    eer = nearest_point_eer(fpr, tpr) if nearest_eer else equal_error_rate(fpr, tpr)
     return {
         "auc": float(auc(fpr, tpr)),  # exactly what roc_auc_score computes
-        "eer": equal_error_rate(fpr, tpr),
+        "eer": eer,
         "ap": float(average_precision_score(label, score)),
     }
 
 
 def _score_metrics_by_group(
-    view: View, label: np.ndarray, score: np.ndarray
+    view: View, label: np.ndarray, score: np.ndarray, nearest_eer: bool
 ) -> dict[str, np.ndarray]:
     order = np.argsort(view.codes, kind="stable")
     bounds = np.searchsorted(view.codes[order], np.arange(view.n_groups + 1))
     values = {name: np.full(view.n_groups, np.nan) for name in SCORE_METRIC_NAMES}
     for group in range(view.n_groups):
         rows = order[bounds[group] : bounds[group + 1]]
-        for name, value in score_metrics(label[rows], score[rows]).items():
+        for name, value in score_metrics(label[rows], score[rows], nearest_eer=nearest_eer).items():
             values[name][group] = value
     return values
 
 
 def group_table(
-    view: View, label: np.ndarray, score: np.ndarray, predicted: np.ndarray
+    view: View,
+    label: np.ndarray,
+    score: np.ndarray,
+    predicted: np.ndarray,
+    *,
+    nearest_eer: bool = False,
 ) -> pd.DataFrame:
     """One row per group of `view` (absent groups included), columns `GROUP_COLUMNS`."""
     counts = confusion_counts(view.codes, label, predicted, view.n_groups)
-    columns = {**rates_from_counts(counts), **_score_metrics_by_group(view, label, score)}
+    scores = _score_metrics_by_group(view, label, score, nearest_eer)
+    columns = {**rates_from_counts(counts), **scores}
     table = pd.DataFrame(columns, index=pd.Index(view.names, name="group"))
     for name in COUNT_NAMES:
         table[name] = table[name].astype(np.int64)

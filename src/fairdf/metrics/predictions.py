@@ -4,7 +4,7 @@ Accepted columns (extra columns are kept):
 - `label`: 0 real / 1 fake;
 - the score: `score` = p(fake) in [0, 1]; or `logit_real,logit_fake`, scored as
   softmax(logits)[fake]; or, with the reference convention, `logit_fake` alone, scored as
-  sigmoid(logit_fake) like the reference metric script (docs/metrics.md, The reference convention);
+  sigmoid(logit_fake) with the reference metric script's formula (`fairdf.metrics.reference`);
 - the group: see `fairdf.metrics.grouping`.
 
 The normalised frame has `label` (int8), `score` (float64), `group` (int64 id of the
@@ -27,6 +27,7 @@ from fairdf.data.groups import GroupScheme
 from fairdf.errors import DataError
 from fairdf.metrics.grouping import group_ids, resolve_scheme
 from fairdf.metrics.problems import Problems, shown
+from fairdf.metrics.reference import reference_sigmoid
 
 SCORE_CONVENTION = "score = p(fake) from the score column"
 SOFTMAX_CONVENTION = "score = softmax(logit_real, logit_fake)[fake]"
@@ -60,6 +61,11 @@ class PredictionTable:
     def group(self) -> np.ndarray:
         """(n,) int64 intersectional group id."""
         return self.frame["group"].to_numpy()
+
+    @property
+    def reference(self) -> bool:
+        """True when scored with the reference convention (its rules apply to the metrics)."""
+        return self.convention == REFERENCE_CONVENTION
 
     def problems(self) -> Problems:
         """An empty problem list naming rows the way this table's source does."""
@@ -158,7 +164,7 @@ def _scores(
                 f"but there is no 'logit_fake' column; columns are {_listed(frame)}"
             )
         logit = _finite_column(frame, "logit_fake", problems)
-        return expit(logit), REFERENCE_CONVENTION
+        return reference_sigmoid(logit), REFERENCE_CONVENTION
     if "score" in columns:
         score = _numeric(frame, "score")
         raw = frame["score"]

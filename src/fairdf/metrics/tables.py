@@ -9,10 +9,12 @@ from typing import Any
 from fairdf.metrics.compute import OVERALL_COLUMNS, MetricsResult
 from fairdf.metrics.detection import GROUP_COLUMNS
 from fairdf.metrics.fairness import FAIRNESS_METRICS
+from fairdf.metrics.reference import REMOVED_DETAIL
 
 COUNT_COLUMNS = ("n", "n_real", "n_fake")
 HEADERS = {"n_real": "real", "n_fake": "fake", "FPR_gap": "FPR gap", "AUC_gap": "AUC gap"}
 HEADERS["ErrorRate_gap"] = "ErrRate gap"
+FEW_IMAGES = 10  # intervals from fewer images of a group's rarer class are marked *
 
 
 def _header(name: str) -> str:
@@ -50,13 +52,23 @@ def _rows(
     intervals: dict[str, Any] | None,
     names: Sequence[str],
     digits: int,
+    few: bool = False,
 ) -> list[list[str]]:
-    """The value row of one entity, and below it its interval row when bootstrapped."""
+    """The value row of one entity, and below it its interval row when bootstrapped.
+
+    `few`: the interval rests on too few images (`FEW_IMAGES`) and is marked with `*`.
+    """
     rows = [[label, *counts, *(_percent(values[k], digits) for k in names)]]
     if intervals is not None:
         blanks = [""] * len(counts)
-        rows.append(["  interval", *blanks, *(_bounds(intervals.get(k), digits) for k in names)])
+        name = "  interval*" if few else "  interval"
+        rows.append([name, *blanks, *(_bounds(intervals.get(k), digits) for k in names)])
     return rows
+
+
+def _few(n_real: Any, n_fake: Any) -> bool:
+    """True when a group with images has fewer than FEW_IMAGES of its rarer class."""
+    return int(n_real) + int(n_fake) > 0 and min(int(n_real), int(n_fake)) < FEW_IMAGES
 
 
 def _overall(result: MetricsResult) -> str:
@@ -70,7 +82,9 @@ def _fairness(result: MetricsResult) -> str:
     rows = []
     for view, values in result.fairness.items():
         intervals = result.intervals["fairness"][view] if result.intervals else None
-        rows += _rows(view, [], values, intervals, FAIRNESS_METRICS, 3)
+        table = result.groups[view]
+        few = any(_few(r, f) for r, f in zip(table["n_real"], table["n_fake"], strict=True))
+        rows += _rows(view, [], values, intervals, FAIRNESS_METRICS, 3, few)
     title = "Fairness (%, lower is fairer; F_FPR and F_EO are sums over groups)"
     return title + "\n" + render(["view", *(_header(m) for m in FAIRNESS_METRICS)], rows)
 
@@ -81,7 +95,8 @@ def _groups(result: MetricsResult, view: str) -> str:
     for group, row in result.groups[view].iterrows():
         intervals = result.intervals["groups"][view][str(group)] if result.intervals else None
         counts = [str(int(row[k])) for k in COUNT_COLUMNS]
-        rows += _rows(str(group), counts, row.to_dict(), intervals, names, 2)
+        few = _few(row["n_real"], row["n_fake"])
+        rows += _rows(str(group), counts, row.to_dict(), intervals, names, 2, few)
     header = ["group", *(_header(k) for k in GROUP_COLUMNS)]
     return f"Groups: {view} (%)\n" + render(header, rows)
 
@@ -101,6 +116,8 @@ def _excluded(result: MetricsResult) -> str:
         undefined, left_out = per_group.setdefault((view, group, cause), ([], []))
         if metric in FAIRNESS_METRICS:
             left_out.append(f"{metric} ({detail.removesuffix(' undefined')})")
+            if detail == REMOVED_DETAIL and len(left_out) == len(FAIRNESS_METRICS):
+                left_out[:] = [f"every fairness metric ({detail})"]
         else:
             undefined.append("every metric" if metric == "all" else metric)
     lines: dict[str, list[str]] = {}
@@ -132,7 +149,13 @@ def format_report(result: MetricsResult) -> str:
             f"\n[low, high]: {100 * meta['ci']:g}% percentile bootstrap intervals, "
             f"{meta['n_bootstrap']} resamples of {unit}, seed {meta['seed']}"
         )
+    summary += "\nTables in percent (JSON: fractions); n/a = undefined, the reason under Excluded."
     sections = [summary, _overall(result), _fairness(result)]
     sections += [_groups(result, view) for view in result.groups]
+    if meta.get("n_bootstrap"):
+        sections.append(
+            f"*: interval from fewer than {FEW_IMAGES} images of the rarer class (real or fake) "
+            "in a group (for a fairness metric: in any group of the view); treat it as unreliable"
+        )
     sections.append(_excluded(result))
     return "\n\n".join(sections) + "\n"

@@ -56,7 +56,7 @@ class BinaryDetector(nn.Module):
         self.config = config = config or DetectorConfig(method="xception")
         (self.encoder,) = build_encoders(config, 1)
         self.head = PooledHead(config.encoder_channels, config.head_dropout)
-        init_new_layers(self, (self.encoder,))
+        init_new_layers(self, (self.encoder,), self.config.init)
 
     def forward(self, images: Tensor) -> HeadOutput:
         """images `(N, 3, H, W)` -> HeadOutput(logits `(N, 2)`, pooled features `(N, C)`)."""

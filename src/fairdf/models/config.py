@@ -9,6 +9,8 @@ from typing import Any
 
 from fairdf.errors import ConfigError
 
+INITS = ("reference", "he")
+
 
 @dataclass
 class DetectorConfig:
@@ -19,7 +21,8 @@ class DetectorConfig:
 
     `pretrained` is the path of an ImageNet weights file for the encoder trunks
     (Cadene `xception-b5690688.pth`, a timm checkpoint or a `.safetensors` file) or
-    None for random initialisation; weights are never downloaded.
+    None for random initialisation; weights are never downloaded. `init` chooses how the
+    layers outside the trunks start (`reference` or `he`).
     """
 
     method: str = "pg_fdd"
@@ -33,6 +36,10 @@ class DetectorConfig:
     head_dropout: float = 0.2
     decoder_dropout: float = 0.3
     image_size: int = 256
+    # initialisation of every layer outside the encoder trunks: "reference" = PyTorch's
+    # defaults (as the reference code); "he" = He-normal weights, zero biases (trains a
+    # from-scratch encoder faster; the demo needs it)
+    init: str = "he"
 
     def __post_init__(self) -> None:
         from fairdf.methods import get_method
@@ -56,6 +63,8 @@ class DetectorConfig:
                 raise ConfigError(
                     f"config key 'model.{name}': must be an integer >= {low}, got {value!r}"
                 )
+        if self.init not in INITS:
+            raise ConfigError(f"config key 'model.init': {self.init!r} is not one of {list(INITS)}")
         for name in ("head_dropout", "decoder_dropout"):
             value = getattr(self, name)
             if not 0.0 <= value < 1.0:

@@ -102,21 +102,32 @@ def _block(config: DetectorConfig) -> FeatureBlock:
     return FeatureBlock(config.encoder_channels, config.feature_channels)
 
 
-def init_new_layers(model: nn.Module, encoders: tuple[Encoder, ...]) -> None:
-    """He initialisation (LeakyReLU slope 0.01, zero bias) of every layer outside the trunks.
-
-    PyTorch's default init shrinks the signal about 3x per layer; across an adapter, a
-    feature block and a head that starves encoders trained from scratch of gradient
-    (measured: the tiny encoder's shared head reached test AUC 0.59 after 100 steps with
-    the default init, 0.77 with this one). Trunks keep timm's init or ImageNet weights.
-    """
+def new_layers(model: nn.Module, encoders: tuple[Encoder, ...]) -> list[nn.Module]:
+    """The Conv2d, Linear and BatchNorm layers of `model` outside the encoder trunks, in
+    module order."""
     trunk_modules = {id(m) for encoder in encoders for m in encoder.trunk.modules()}
-    for module in model.modules():
-        if id(module) in trunk_modules or not isinstance(module, (nn.Conv2d, nn.Linear)):
-            continue
-        nn.init.kaiming_normal_(module.weight, a=0.01, nonlinearity="leaky_relu")
-        if module.bias is not None:
-            nn.init.zeros_(module.bias)
+    kinds = (nn.Conv2d, nn.Linear, nn.BatchNorm2d)
+    return [m for m in model.modules() if id(m) not in trunk_modules and isinstance(m, kinds)]
+
+
+def init_new_layers(model: nn.Module, encoders: tuple[Encoder, ...], init: str = "he") -> None:
+    """Initialise every layer outside the trunks per `init` (the config's `model.init`).
+
+    `reference`: PyTorch's default initialisation (`reset_parameters()`), drawn layer by
+    layer in module order, as the reference code's layers start. `he`: He-normal weights
+    (LeakyReLU slope 0.01) and zero biases. PyTorch's default init shrinks the signal
+    about 3x per layer; across an adapter, a feature block and a head that starves
+    encoders trained from scratch of gradient (measured: the tiny encoder's shared head
+    reached test AUC 0.59 after 100 steps with the default init, 0.77 with He). Trunks
+    keep timm's init or ImageNet weights either way.
+    """
+    for module in new_layers(model, encoders):
+        if init == "reference":
+            module.reset_parameters()
+        elif not isinstance(module, nn.BatchNorm2d):
+            nn.init.kaiming_normal_(module.weight, a=0.01, nonlinearity="leaky_relu")
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
 
 
 def reconstruct(
@@ -202,9 +213,14 @@ class FairDetector(nn.Module):
         self.decoder = ReconstructionDecoder(config.encoder_channels, config.decoder_dropout)
         self._init_new_layers()
 
+    def new_layers(self) -> list[nn.Module]:
+        """The Conv2d, Linear and BatchNorm layers outside the encoder trunks, in module order."""
+        encoders = (self.forgery_encoder, self.content_encoder, self.demographic_encoder)
+        return new_layers(self, encoders)
+
     def _init_new_layers(self) -> None:
         encoders = (self.forgery_encoder, self.content_encoder, self.demographic_encoder)
-        init_new_layers(self, encoders)
+        init_new_layers(self, encoders, self.config.init)
 
     def forward(self, images: Tensor, *, reconstruct: bool = True) -> DetectorOutput:
         """images `(2B, 3, H, W)`, reals first -> DetectorOutput.

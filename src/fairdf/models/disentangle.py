@@ -69,7 +69,7 @@ class DisentangleDetector(nn.Module):
         self.specific_head = _head(config, config.n_methods + 1)
         self.shared_head = _head(config, 2)
         self.decoder = ReconstructionDecoder(config.encoder_channels, config.decoder_dropout)
-        init_new_layers(self, (self.forgery_encoder, self.content_encoder))
+        init_new_layers(self, (self.forgery_encoder, self.content_encoder), self.config.init)
 
     def forward(self, images: Tensor, *, reconstruct: bool = True) -> DetectorOutput:
         """images `(2B, 3, H, W)`, reals first -> DetectorOutput (no demographic head)."""

@@ -9,6 +9,7 @@ from typing import Any
 
 from fairdf.errors import DataError
 from fairdf.metrics import MetricOptions, MetricsResult, PredictionTable, measure_predictions
+from fairdf.metrics.reference import removal_warning
 from fairdf.metrics.views import build_views
 from fairdf.report import figures
 from fairdf.report.document import Document, Figure, Section
@@ -93,6 +94,8 @@ def _prediction_facts(path: Path, result: MetricsResult) -> list[tuple[str, str]
         ("Score", str(meta["convention"])),
         ("Decision", f"{meta['rule']} {meta['threshold']:g}"),
     ]
+    if warning := removal_warning(meta):
+        facts.append(("Removed groups", warning.split(": ", 2)[-1]))
     if meta.get("n_bootstrap"):
         unit = f"clusters of '{meta['cluster_by']}'" if meta.get("cluster_by") else "images"
         facts.append(

@@ -1,0 +1,57 @@
+"""A missing optional module is reported first, in one line with the install command."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from fairdf.cli import main
+
+
+def _hide(monkeypatch, *modules: str) -> None:
+    for module in modules:
+        monkeypatch.setitem(sys.modules, module, None)  # import now raises ImportError
+
+
+def _one_error_line(capsys) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    return err[0]
+
+
+def test_export_without_onnx_names_the_extra_before_reading_the_checkpoint(
+    monkeypatch, capsys, tmp_path
+):
+    _hide(monkeypatch, "onnx")
+    assert main(["export", str(tmp_path / "no-such-checkpoint"), str(tmp_path / "m.onnx")]) == 2
+    line = _one_error_line(capsys)
+    assert "pip install 'fairdf[export]'" in line and "onnx" in line
+    assert not (tmp_path / "m.onnx").exists()
+
+
+def test_export_to_torchscript_does_not_need_onnx(monkeypatch, capsys, tmp_path):
+    _hide(monkeypatch, "onnx", "onnxruntime")
+    assert main(["export", str(tmp_path / "no-such-checkpoint"), str(tmp_path / "m.pt")]) == 2
+    assert "fairdf[export]" not in _one_error_line(capsys)  # the checkpoint error instead
+
+
+def test_predict_without_dlib_fails_before_loading_the_checkpoint(monkeypatch, capsys, tmp_path):
+    _hide(monkeypatch, "dlib")
+    image = tmp_path / "face.png"
+    image.write_bytes(b"")
+    code = main(["predict", str(image), "--checkpoint", str(tmp_path / "no-such-checkpoint")])
+    assert code == 2
+    line = _one_error_line(capsys)
+    assert "pip install 'fairdf[prepare]'" in line and "--no-align" in line
+
+
+@pytest.mark.parametrize(
+    ("step", "hidden"),
+    [("frames", "cv2"), ("faces", "dlib"), ("faces", "face_recognition_models")],
+)
+def test_prepare_steps_name_the_prepare_extra(monkeypatch, capsys, tmp_path, step, hidden):
+    _hide(monkeypatch, hidden)
+    assert main(["prepare", step, str(tmp_path), str(tmp_path / "out")]) == 2
+    assert "pip install 'fairdf[prepare]'" in _one_error_line(capsys)
+    assert not (tmp_path / "out").exists()
