@@ -51,6 +51,9 @@ class OptimConfig:
     adaptive: bool = False
     step_size: int = 60  # epochs
     gamma: float = 0.9
+    sam_variant: Literal["full", "looksam"] = "full"  # looksam: second pass every k-th step
+    looksam_interval: int = 5  # k
+    looksam_alpha: float = 0.7
 
 
 @dataclass
@@ -63,6 +66,7 @@ class TrainConfig:
     device: str = "auto"  # auto, cpu, cuda, cuda:1, ...
     precision: Literal["fp32", "bf16", "fp16"] = "fp32"
     channels_last: bool = False
+    activation_checkpointing: Literal["none", "encoders", "all"] = "none"
     max_steps_per_epoch: int | None = None
     fairness_warmup_epochs: int = 0  # epochs trained without L_fuse before it is switched on
     eval_batch_size: int = 64
@@ -222,6 +226,11 @@ def validate(config: RunConfig) -> None:
         raise ConfigError("config key 'train.fairness_warmup_epochs': must be >= 0")
     if config.data.workers < 0:
         raise ConfigError(f"config key 'data.workers': must be >= 0, got {config.data.workers}")
+    if config.optim.looksam_interval < 1 or config.optim.looksam_alpha < 0:
+        raise ConfigError(
+            "config keys 'optim.looksam_interval' (>= 1) and 'optim.looksam_alpha' (>= 0): got "
+            f"{config.optim.looksam_interval} and {config.optim.looksam_alpha}"
+        )
     if config.optim.rho < 0:
         raise ConfigError(f"config key 'optim.rho': must be >= 0, got {config.optim.rho}")
     if config.data.scheme is not None:

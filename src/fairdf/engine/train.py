@@ -33,6 +33,7 @@ from fairdf.errors import ConfigError, FairdfError
 from fairdf.losses import DetectorLoss
 from fairdf.metrics import compute_metrics
 from fairdf.models import FairDetector
+from fairdf.models.checkpointing import enable_activation_checkpointing
 
 
 @dataclass
@@ -91,6 +92,7 @@ def build_trainer(config: RunConfig, context: ProcessContext) -> Trainer:
     model = FairDetector(config.model).to(context.device)
     if config.train.channels_last:
         model = model.to(memory_format=torch.channels_last)
+    enable_activation_checkpointing(model, config.train.activation_checkpointing)
     network = model
     if context.distributed:
         ids = [context.device.index] if context.device.type == "cuda" else None
