@@ -37,6 +37,7 @@ class DataConfig:
     workers: int = 2
     group_counts: list[int] | None = None  # LDAM counts; None = count the training manifests
     skip_corrupt: bool = False
+    augment: bool = False  # flip, rotation, blur, colour jitter, JPEG (fairdf.data.augment)
 
 
 @dataclass

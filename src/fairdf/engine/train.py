@@ -122,6 +122,7 @@ def _loader(config: RunConfig, data: TrainingData, context: ProcessContext) -> D
         size=config.model.image_size,
         seed=config.train.seed,
         skip_corrupt=config.data.skip_corrupt,
+        augment=_augmenter(config),
     )
     sampler = None
     if context.distributed:  # the dataset already shuffles; each rank takes its share
@@ -137,6 +138,14 @@ def _loader(config: RunConfig, data: TrainingData, context: ProcessContext) -> D
         pin_memory=context.device.type == "cuda",
         persistent_workers=False,
     )
+
+
+def _augmenter(config: RunConfig):
+    if not config.data.augment:
+        return None
+    from fairdf.data.augment import Augmenter
+
+    return Augmenter()
 
 
 def _run_epoch(trainer: Trainer, run_dir: Path, epoch: int, best: float | None) -> float | None:
