@@ -74,6 +74,8 @@ class TrainConfig:
     best_metric: str = "auc"  # a key of the validation metrics, e.g. auc, F_FPR, F_MEO
     best_mode: Literal["max", "min"] = "max"
     progress: bool = True
+    tensorboard: bool = False  # event logs in RUN_DIR/tensorboard (extra: fairdf[tensorboard])
+    tensorboard_every: int = 50  # steps between loss-term points
 
 
 @dataclass
@@ -219,6 +221,7 @@ def validate(config: RunConfig) -> None:
         "train.eval_batch_size": config.train.eval_batch_size,
         "optim.step_size": config.optim.step_size,
         "optim.lr": config.optim.lr,
+        "train.tensorboard_every": config.train.tensorboard_every,
     }
     for key, value in positive.items():
         if value <= 0:

@@ -28,6 +28,7 @@ from fairdf.engine import training_state
 from fairdf.engine.data import TrainingData, load_training_data
 from fairdf.engine.distributed import ProcessContext, barrier, setup_process, teardown
 from fairdf.engine.evaluate import autocast_context, score_frame
+from fairdf.engine.events import EventLog, open_event_log
 from fairdf.engine.optimizer import build_optimizer, optimizer_step
 from fairdf.errors import ConfigError, FairdfError
 from fairdf.losses import DetectorLoss
@@ -49,6 +50,7 @@ class Trainer:
     optimizer: torch.optim.Optimizer
     scheduler: torch.optim.lr_scheduler.LRScheduler
     loader: DataLoader
+    events: EventLog | None = None  # optional TensorBoard logs
 
 
 def train(config: RunConfig, run_dir: str | Path, *, resume: bool = False) -> Path:
@@ -74,9 +76,14 @@ def train(config: RunConfig, run_dir: str | Path, *, resume: bool = False) -> Pa
             created = True
             (run_dir / "config.yaml").write_text(dump_config(config))
         barrier(context)
+        trainer.events = open_event_log(
+            config.train.tensorboard, run_dir, config.train.tensorboard_every, context.is_main
+        )
         for epoch in range(start_epoch, config.train.epochs):
             best = _run_epoch(trainer, run_dir, epoch, best)
             created = False  # a checkpoint exists: keep the directory from now on
+        if trainer.events is not None:
+            trainer.events.close()
         return run_dir
     except BaseException:
         if created and context.is_main:
@@ -167,6 +174,8 @@ def _run_epoch(trainer: Trainer, run_dir: Path, epoch: int, best: float | None) 
         training_state.save_epoch(run_dir, trainer, epoch + 1, best, is_best=improved)
         with open(run_dir / "metrics.jsonl", "a", encoding="utf-8") as log:
             log.write(json.dumps(record) + "\n")
+        if trainer.events is not None:
+            trainer.events.epoch(record)
         _print_epoch(record, config)
     barrier(context)
     return best
@@ -201,6 +210,8 @@ def train_one_epoch(trainer: Trainer, epoch: int) -> dict[str, float]:
         if config.train.channels_last:
             batch["image"] = batch["image"].contiguous(memory_format=torch.channels_last)
         terms = optimizer_step(trainer, batch)
+        if trainer.events is not None:
+            trainer.events.step(epoch * total_steps + steps, terms)
         for name, value in terms.items():
             totals[name] = totals.get(name, 0.0) + value
         steps += 1
