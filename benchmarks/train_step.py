@@ -22,12 +22,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from types import SimpleNamespace
 
 import torch
 from memory import peak_rss_mib
 
 FFPP_COUNTS = [2475, 25443, 1468, 4163, 8013, 31281, 1111, 2185]
 PRECISIONS = ("fp32", "bf16")
+PHASES = ("yardstick", "plain", "sam", "looksam", "inference")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -43,10 +45,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     parser.add_argument("--channels-last", action="store_true")
     parser.add_argument(
+        "--checkpointing",
+        default="none",
+        choices=("none", "encoders", "all"),
+        help="activation checkpointing of the detector (train.activation_checkpointing)",
+    )
+    parser.add_argument(
+        "--looksam",
+        type=int,
+        default=0,
+        metavar="K",
+        help="also time LookSAM with interval K (mean seconds per step over K steps)",
+    )
+    parser.add_argument(
+        "--phases", default="all", help="comma list of: yardstick, plain, sam, looksam, inference"
+    )
+    parser.add_argument(
         "--encoder-channels", type=int, default=512, help="detector width (features half of it)"
     )
     args = parser.parse_args(argv)
     args.precisions = tuple(p.strip() for p in args.precision.split(","))
+    args.phase_set = set(args.phases.split(",")) if args.phases != "all" else set(PHASES)
     if not args.precisions or any(p not in PRECISIONS for p in args.precisions):
         parser.error(f"--precision: expected a comma list of {', '.join(PRECISIONS)}")
     return args
@@ -74,7 +93,7 @@ class Measurement:
 
 
 def measure(
-    device: torch.device, steps: int, works: dict[str, Callable[[], object]]
+    device: torch.device, steps: int, works: dict[str, Callable[[], object]], per_call: int = 1
 ) -> dict[str, Measurement]:
     """Warm each work up once (recording its peak memory), then time `steps` alternating rounds."""
     results = {}
@@ -91,7 +110,7 @@ def measure(
             started = time.perf_counter()
             work()
             _synchronise(device)
-            results[name].seconds.append(time.perf_counter() - started)
+            results[name].seconds.append((time.perf_counter() - started) / per_call)
     return results
 
 
@@ -144,9 +163,11 @@ def time_detector(
     args: argparse.Namespace, batch: dict[str, torch.Tensor]
 ) -> dict[str, dict[str, Measurement]]:
     """Training steps without and with SAM, then inference, on one detector."""
+    from fairdf.engine.optimizer import optimizer_step
     from fairdf.losses import DetectorLoss, LossConfig
     from fairdf.models import DetectorConfig, FairDetector
-    from fairdf.optim import SAM, sam_step
+    from fairdf.models.checkpointing import enable_activation_checkpointing
+    from fairdf.optim import SAM, LookSAM, sam_step
 
     device = batch["image"].device
     width = args.encoder_channels
@@ -160,6 +181,7 @@ def time_detector(
     model = FairDetector(config).to(device).train()
     if args.channels_last:
         model = model.to(memory_format=torch.channels_last)
+    enable_activation_checkpointing(model, args.checkpointing)
     loss = DetectorLoss(LossConfig(), FFPP_COUNTS).to(device)
     sgd = {"lr": 5e-4, "momentum": 0.9, "weight_decay": 5e-3}
     plain = torch.optim.SGD(model.parameters(), **sgd)
@@ -179,21 +201,46 @@ def time_detector(
     def step_with_sam(precision: str) -> None:
         sam_step(model, sam, partial(closure, precision))
 
+    def step_with_looksam(precision: str) -> None:
+        if not hasattr(step_with_looksam, "optimizer"):
+            step_with_looksam.optimizer = LookSAM(
+                model.parameters(), torch.optim.SGD, rho=0.05, interval=args.looksam, **sgd
+            )
+        trainer = _bench_trainer(model, loss, step_with_looksam.optimizer, device, precision)
+        for _ in range(args.looksam):  # one ascent step and K - 1 reuse steps
+            optimizer_step(trainer, batch)
+
     def inference(precision: str) -> None:
         with _autocast(precision, device):
             model.score(batch["image"])
 
-    def phase(work: Callable[[str], None]) -> dict[str, Measurement]:
-        return measure(device, args.steps, {p: partial(work, p) for p in args.precisions})
+    def phase(work: Callable[[str], None], per_call: int = 1) -> dict[str, Measurement]:
+        works = {p: partial(work, p) for p in args.precisions}
+        return measure(device, args.steps, works, per_call)
 
-    results = {
-        "train step, no SAM": phase(step_without_sam),
-        "train step, SAM": phase(step_with_sam),
-    }
+    wanted, results = args.phase_set, {}
+    if "plain" in wanted:
+        results["train step, no SAM"] = phase(step_without_sam)
+    if "sam" in wanted:
+        results["train step, SAM"] = phase(step_with_sam)
+    if "looksam" in wanted and args.looksam:
+        results[f"train step, LookSAM k={args.looksam}"] = phase(step_with_looksam, args.looksam)
     model.zero_grad(set_to_none=True)
     model.eval()
-    results["inference (score)"] = phase(inference)
+    if "inference" in wanted:
+        results["inference (score)"] = phase(inference)
     return results
+
+
+def _bench_trainer(model, loss, optimizer, device, precision) -> SimpleNamespace:
+    """The attributes `optimizer_step` reads from a Trainer."""
+    return SimpleNamespace(
+        network=model,
+        loss=loss,
+        optimizer=optimizer,
+        context=SimpleNamespace(device=device),
+        config=SimpleNamespace(train=SimpleNamespace(precision=precision)),
+    )
 
 
 def run(args: argparse.Namespace) -> dict[str, dict[str, Measurement]]:
@@ -202,18 +249,23 @@ def run(args: argparse.Namespace) -> dict[str, dict[str, Measurement]]:
         torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     batch = make_batch(args.batch, args.size, torch.device(args.device), args.channels_last)
-    return {"yardstick: encoder fwd+bwd": time_yardstick(args, batch), **time_detector(args, batch)}
+    results = {}
+    if "yardstick" in args.phase_set:
+        results["yardstick: encoder fwd+bwd"] = time_yardstick(args, batch)
+    return {**results, **time_detector(args, batch)}
 
 
 def format_table(args: argparse.Namespace, results: dict[str, dict[str, Measurement]]) -> str:
     images = 2 * args.batch
-    yardstick = next(iter(results.values()))
-    cuda = next(iter(yardstick.values())).cuda_mib is not None
+    yardstick = results.get("yardstick: encoder fwd+bwd")
+    first = next(iter(results.values()))
+    cuda = next(iter(first.values())).cuda_mib is not None
     columns = f"{'phase':28} {'prec':>4} {'median s':>9} {'ms/image':>9} {'x yardstick':>11} {'x fp32':>6} {'peak RSS MiB':>12}"
     columns += f" {'peak CUDA MiB':>13}" if cuda else ""
     lines = [
         f"encoder {args.encoder} ({args.encoder_channels} ch), {args.batch} real + {args.batch} fake, "
         f"{args.size} px, device {args.device}, {torch.get_num_threads()} threads, "
+        f"checkpointing {args.checkpointing}, "
         f"median of {args.steps} (alternating precisions) after 1 warm-up each",
         columns,
         "-" * len(columns),
@@ -227,7 +279,8 @@ def format_table(args: argparse.Namespace, results: dict[str, dict[str, Measurem
             )
             row = (
                 f"{name:28} {precision:>4} {result.median:9.3f} {1000 * result.median / images:9.1f} "
-                f"{result.median / yardstick[precision].median:11.2f} {versus_fp32:6.2f} {result.rss_mib:12.0f}"
+                f"{result.median / yardstick[precision].median if yardstick else float('nan'):11.2f} "
+                f"{versus_fp32:6.2f} {result.rss_mib:12.0f}"
             )
             lines.append(row + (f" {result.cuda_mib:13.0f}" if cuda else ""))
     lines.append(

@@ -44,6 +44,7 @@ class DataConfig:
     group_counts: list[int] | None = None  # LDAM counts; None = count the training manifests
     skip_corrupt: bool = False
     max_image_pixels: int | None = None  # None: FAIRDF_MAX_IMAGE_PIXELS or the default
+    augment: bool = False  # flip, rotation, blur, colour jitter, JPEG (fairdf.data.augment)
 
 
 @dataclass
@@ -62,6 +63,9 @@ class OptimConfig:
     # e.g. the fused head while its loss weight is 0 or during the fairness warm-up (the
     # reference always decays it); false = such weights stay untouched
     always_decay: bool = False
+    sam_variant: Literal["full", "looksam"] = "full"  # looksam: second pass every k-th step
+    looksam_interval: int = 5  # k
+    looksam_alpha: float = 0.7
 
 
 @dataclass
@@ -74,6 +78,7 @@ class TrainConfig:
     device: str = "auto"  # auto, cpu, cuda, cuda:1, ...
     precision: Literal["fp32", "bf16", "fp16"] = "fp32"
     channels_last: bool = False
+    activation_checkpointing: Literal["none", "encoders", "all"] = "none"
     max_steps_per_epoch: int | None = None
     fairness_warmup_epochs: int = 0  # epochs trained without L_fuse before it is switched on
     keep_last_batch: bool = (
@@ -83,6 +88,8 @@ class TrainConfig:
     best_metric: str = "auc"  # a key of the validation metrics, e.g. auc, F_FPR, F_MEO
     best_mode: Literal["max", "min"] = "max"
     progress: bool = True
+    tensorboard: bool = False  # event logs in RUN_DIR/tensorboard (extra: fairdf[tensorboard])
+    tensorboard_every: int = 50  # steps between loss-term points
 
 
 @dataclass
@@ -264,6 +271,15 @@ def validate(config: RunConfig) -> None:
         raise ConfigError(
             f"config key 'train.best_metric': unknown metric {_shown(config.train.best_metric)}; "
             f"valid names: {', '.join(BEST_METRICS)}"
+        )
+    if config.optim.looksam_interval < 1 or config.optim.looksam_alpha < 0:
+        raise ConfigError(
+            "config keys 'optim.looksam_interval' (>= 1) and 'optim.looksam_alpha' (>= 0): got "
+            f"{config.optim.looksam_interval} and {config.optim.looksam_alpha}"
+        )
+    if config.train.tensorboard_every < 1:
+        raise ConfigError(
+            f"config key 'train.tensorboard_every': must be >= 1, got {config.train.tensorboard_every}"
         )
     if config.data.scheme is not None:
         from fairdf.data.groups import SCHEMES

@@ -69,6 +69,7 @@ class RealFakePairDataset(Dataset):
         seed: int = 0,
         fixed_pairing: bool = False,
         skip_corrupt: bool = False,
+        augment=None,
     ):
         if len(real) == 0 or len(fake) == 0:
             raise DataError("a paired dataset needs at least one real and one fake image")
@@ -77,6 +78,7 @@ class RealFakePairDataset(Dataset):
         self.seed = seed
         self.fixed_pairing = fixed_pairing
         self.epoch = 0
+        self.augment = augment  # fairdf.data.augment.Augmenter or None
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
@@ -93,7 +95,16 @@ class RealFakePairDataset(Dataset):
 
     def __getitem__(self, position: int) -> tuple[Item | None, Item | None]:
         fake_order, real_choice = self._current_pairing()
-        return self.real[int(real_choice[position])], self.fake[int(fake_order[position])]
+        real = self.real[int(real_choice[position])]
+        fake = self.fake[int(fake_order[position])]
+        if self.augment is not None:
+            from fairdf.data.augment import image_seed
+
+            for role, item in (("real", real), ("fake", fake)):
+                if item is not None:
+                    seed = image_seed(self.seed, self.epoch, position, role)
+                    item["image"] = self.augment(item["image"], seed)
+        return real, fake
 
     def _current_pairing(self) -> tuple[np.ndarray, np.ndarray]:
         key = 0 if self.fixed_pairing else self.epoch

@@ -7,7 +7,7 @@ import torch
 from fairdf.config import OptimConfig
 from fairdf.engine.trainer import Trainer, compute_loss
 from fairdf.errors import ConfigError
-from fairdf.optim import SAM, frozen_batchnorm_stats
+from fairdf.optim import SAM, LookSAM, frozen_batchnorm_stats
 
 
 def build_optimizer(
@@ -20,6 +20,16 @@ def build_optimizer(
             "not do; use bf16 (same speed on recent GPUs) or fp32"
         )
     sgd = {"lr": config.lr, "momentum": config.momentum, "weight_decay": config.weight_decay}
+    if config.sam and config.sam_variant == "looksam":
+        return LookSAM(
+            model.parameters(),
+            torch.optim.SGD,
+            rho=config.rho,
+            adaptive=config.adaptive,
+            interval=config.looksam_interval,
+            alpha=config.looksam_alpha,
+            **sgd,
+        )
     if config.sam:
         return SAM(
             model.parameters(), torch.optim.SGD, rho=config.rho, adaptive=config.adaptive, **sgd
@@ -33,7 +43,9 @@ def optimizer_step(trainer: Trainer, batch: dict[str, torch.Tensor]) -> dict[str
     optimizer.zero_grad(set_to_none=True)
     terms = compute_loss(trainer, batch)
     terms.total.backward()
-    if isinstance(optimizer, SAM):
+    if isinstance(optimizer, LookSAM) and not optimizer.ascent_due():
+        optimizer.reuse_step(zero_grad=True)  # one pass: reuse the stored ascent direction
+    elif isinstance(optimizer, SAM):
         optimizer.first_step(zero_grad=True)
         with frozen_batchnorm_stats(trainer.network):
             compute_loss(trainer, batch).total.backward()

@@ -30,6 +30,7 @@ from fairdf.engine import training_state
 from fairdf.engine.data import TrainingData, load_training_data
 from fairdf.engine.distributed import ProcessContext, barrier, setup_process, teardown
 from fairdf.engine.evaluate import score_frame
+from fairdf.engine.events import open_event_log
 from fairdf.engine.optimizer import build_optimizer, optimizer_step
 from fairdf.engine.run_session import RunSession, TrainingInterrupted
 from fairdf.engine.trainer import Trainer, compute_loss
@@ -38,6 +39,7 @@ from fairdf.errors import FairdfError
 from fairdf.methods import get_method
 from fairdf.metrics import compute_metrics
 from fairdf.metrics.detection import score_metrics
+from fairdf.models.checkpointing import enable_activation_checkpointing
 
 __all__ = ["Trainer", "TrainingInterrupted", "build_trainer", "compute_loss", "train"]
 
@@ -78,8 +80,13 @@ def train(
                     repairs += training_state.repair_best(run_dir, trainer, state)
             if not session.start_resume(config, state.epoch, repairs):
                 return run_dir
+        trainer.events = open_event_log(
+            config.train.tensorboard, run_dir, config.train.tensorboard_every, context.is_main
+        )
         for epoch in range(state.epoch, config.train.epochs):
             state = _run_epoch(trainer, session, epoch, state)
+        if trainer.events is not None:
+            trainer.events.close()
         return run_dir
     except KeyboardInterrupt:
         session.abandon()
@@ -99,6 +106,7 @@ def build_trainer(config: RunConfig, context: ProcessContext) -> Trainer:
     model = method.build_model(config.model).to(context.device)
     if config.train.channels_last:
         model = model.to(memory_format=torch.channels_last)
+    enable_activation_checkpointing(model, config.train.activation_checkpointing)
     network = model
     if context.distributed:
         ids = [context.device.index] if context.device.type == "cuda" else None
@@ -128,6 +136,7 @@ def _loader(config: RunConfig, data: TrainingData, context: ProcessContext) -> D
         size=config.model.image_size,
         seed=config.train.seed,
         skip_corrupt=config.data.skip_corrupt,
+        augment=_augmenter(config),
     )
     sampler = None
     if context.distributed:  # the dataset already shuffles; each rank takes its share
@@ -144,6 +153,14 @@ def _loader(config: RunConfig, data: TrainingData, context: ProcessContext) -> D
         pin_memory=context.device.type == "cuda",
         persistent_workers=False,
     )
+
+
+def _augmenter(config: RunConfig):
+    if not config.data.augment:
+        return None
+    from fairdf.data.augment import Augmenter
+
+    return Augmenter()
 
 
 def _run_epoch(trainer: Trainer, session: RunSession, epoch: int, state: SavedState) -> SavedState:
@@ -168,6 +185,8 @@ def _run_epoch(trainer: Trainer, session: RunSession, epoch: int, state: SavedSt
         with layout.deferred_interrupts(), session.writing(session.run_dir):
             training_state.save_epoch(session.run_dir, trainer, state, is_best=improved)
             session.completed = epoch + 1
+        if trainer.events is not None:
+            trainer.events.epoch(record)
         _log_epoch(record, config)
     else:
         state = SavedState(epoch + 1, best, best_epoch, state.history)
@@ -204,6 +223,8 @@ def train_one_epoch(trainer: Trainer, epoch: int) -> dict[str, float]:
         if config.train.channels_last:
             batch["image"] = batch["image"].contiguous(memory_format=torch.channels_last)
         terms = optimizer_step(trainer, batch)
+        if trainer.events is not None:
+            trainer.events.step(epoch * total_steps + steps, terms)
         for name, value in terms.items():
             totals[name] = totals.get(name, 0.0) + value
         steps += 1

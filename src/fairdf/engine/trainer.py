@@ -15,6 +15,7 @@ from fairdf.config import RunConfig
 from fairdf.engine.data import TrainingData
 from fairdf.engine.distributed import ProcessContext
 from fairdf.engine.evaluate import autocast_context
+from fairdf.engine.events import EventLog
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Trainer:
     optimizer: torch.optim.Optimizer
     scheduler: torch.optim.lr_scheduler.LRScheduler
     loader: DataLoader
+    events: EventLog | None = None  # optional TensorBoard logs
 
 
 def compute_loss(trainer: Trainer, batch: dict[str, torch.Tensor]):
