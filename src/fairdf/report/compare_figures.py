@@ -104,8 +104,7 @@ def heatmap_figure(
         layout="constrained",
     )
     panels = figure.subplots(len(values), 1, squeeze=False)[:, 0]
-    cmap = colormaps["viridis"].copy()
-    cmap.set_bad("#dddddd")
+    cmap = colormaps["viridis"].with_extremes(bad="#dddddd")
     for axes, (rate, matrix) in zip(panels, values.items(), strict=True):
         shown = np.ma.masked_invalid(100 * matrix)
         image = axes.imshow(shown, cmap=cmap, vmin=0, vmax=100, aspect="auto")
