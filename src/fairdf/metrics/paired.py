@@ -33,11 +33,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from fairdf.metrics.bootstrap import (
-    CHUNK_ELEMENTS,
     SortedView,
     percentile_interval,
+    resample_blocks,
     resample_statistics,
-    resample_weights,
 )
 from fairdf.metrics.detection import predicted_fake
 from fairdf.metrics.fairness import FAIRNESS_METRICS
@@ -108,17 +107,16 @@ def paired_statistics(
         [SortedView.build(view, label, score, pred) for view in views]
         for score, pred in zip(scores, predicted, strict=True)
     ]
-    rng = np.random.default_rng(seed)
-    block = max(1, CHUNK_ELEMENTS // len(label))
     collected: list[dict[Key, list[np.ndarray]]] = [defaultdict(list) for _ in scores]
-    for start in range(0, n_resamples, block):
-        size = min(block, n_resamples - start)
-        weights = resample_weights(rng, size, len(label), clusters)
+    blocks = resample_blocks(
+        len(label), n_resamples, clusters=clusters, seed=seed, models=len(scores)
+    )
+    for weights in blocks:
         for model, model_views in enumerate(sorted_views):
             for key, values in resample_statistics(weights, model_views).items():
                 collected[model][key].append(values)
         if progress is not None:
-            progress(size)
+            progress(len(weights))
     return [{key: np.concatenate(parts) for key, parts in model.items()} for model in collected]
 
 
