@@ -15,6 +15,12 @@ from test_report_browser import CHROMIUM, images_loaded  # noqa: E402
 from fairdf.cli import main  # noqa: E402
 
 
+@pytest.fixture(scope="module")
+def page(tmp_path_factory) -> Path:
+    """One comparison page (baseline B) shared by the checks of this module."""
+    return write_page(tmp_path_factory.mktemp("comparison"), "--baseline", "B")
+
+
 def write_page(tmp_path: Path, *extra: str) -> Path:
     paths = write_models(tmp_path / "in", model_frames(n=300, models=3))
     page = tmp_path / "out" / "comparison.html"
@@ -37,13 +43,12 @@ def write_page(tmp_path: Path, *extra: str) -> Path:
     return page
 
 
-def test_comparison_page_holds_every_part(tmp_path):
-    page = write_page(tmp_path, "--baseline", "B")
+def test_comparison_page_holds_every_part(page):
     text = page.read_text(encoding="utf-8")
     for table in ("compare-overall", "compare-intersectional", "compare-gender", "compare-race"):
         assert f'id="{table}"' in text
     assert "A - B" in text and "C - B" in text and "B - A" not in text
-    figures = sorted(p.stem for p in (tmp_path / "out" / "comparison_files").glob("*.png"))
+    figures = sorted(p.stem for p in (page.parent / "comparison_files").glob("*.png"))
     assert figures == [
         "heatmap-intersectional",
         "roc-models",
@@ -64,6 +69,5 @@ def test_comparison_report_errors_write_nothing(tmp_path, capsys):
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")
-def test_comparison_page_renders_in_chromium(tmp_path):
-    page = write_page(tmp_path)
+def test_comparison_page_renders_in_chromium(page, tmp_path):
     assert images_loaded(page, tmp_path / "profile") == (6, 6)

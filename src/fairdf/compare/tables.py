@@ -63,7 +63,7 @@ def format_comparison(comparison: Comparison) -> str:
     meta = comparison.meta
     unit = f"clusters of '{meta['cluster_by']}'" if meta.get("cluster_by") else "images"
     summary = (
-        f"{len(comparison.models)} models on {next(iter(comparison.tables.values())).__len__()} "
+        f"{len(comparison.models)} models on {len(next(iter(comparison.tables.values())))} "
         f"images; baseline {comparison.baseline}\n"
         f"[low, high]: {100 * meta['ci']:g}% percentile intervals from {meta['n_bootstrap']} "
         f"paired resamples of {unit} (seed {meta['seed']}); '- {comparison.baseline}' rows: "
