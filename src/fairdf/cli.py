@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("train", "train the detector from a YAML config"),
     "test": ("test", "score test manifests with a checkpoint and compute metrics"),
     "metrics": ("metrics", "detection and fairness metrics of a predictions CSV"),
+    "compare": ("compare", "compare detectors on the same images: paired differences"),
     "predict": ("predict", "score images, folders and videos with a checkpoint"),
     "report": ("report", "write an HTML/Markdown report of a run or predictions"),
     "export": ("export", "export the inference branches to ONNX or TorchScript"),

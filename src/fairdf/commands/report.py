@@ -11,8 +11,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "source",
         metavar="SOURCE",
-        help="a predictions CSV, a run directory (metrics.jsonl) or a demo output folder",
+        nargs="+",
+        help="a predictions CSV, a run directory (metrics.jsonl) or a demo output folder; "
+        "several predictions CSVs (or fairdf test folders) give a comparison report",
     )
+    parser.add_argument("--names", nargs="+", metavar="NAME", help="model names (comparison)")
+    parser.add_argument("--baseline", metavar="NAME", help="baseline model (comparison)")
     parser.add_argument(
         "--out",
         metavar="REPORT.html",
@@ -30,7 +34,37 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from fairdf.report import write_report
 
+    if len(args.source) > 1 or args.names or args.baseline:
+        return _run_comparison(args)
     options = metric_options(args)
-    paths = write_report(args.source, args.out, predictions=args.predictions, **options.as_dict())
+    paths = write_report(
+        args.source[0], args.out, predictions=args.predictions, **options.as_dict()
+    )
+    print(f"wrote {paths.html}\n  and {paths.markdown} with figures in {paths.figures}")
+    return 0
+
+
+def _run_comparison(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from fairdf.compare import CompareOptions, compare_models
+    from fairdf.report import report_paths, save_report
+    from fairdf.report.compare import comparison_document
+
+    first = Path(args.source[0])
+    folder = first.parent if first.is_file() else first
+    paths = report_paths(args.out or folder / "comparison.html")
+    options = CompareOptions(
+        scheme=args.scheme,
+        by=tuple(args.by),
+        threshold=args.threshold,
+        reference_convention=args.reference_convention,
+        n_bootstrap=args.bootstrap,
+        ci=args.ci,
+        cluster_by=args.cluster_by,
+        seed=args.seed,
+    )
+    comparisons = compare_models(args.source, args.names, args.baseline, options)
+    save_report(comparison_document(comparisons, options), paths)
     print(f"wrote {paths.html}\n  and {paths.markdown} with figures in {paths.figures}")
     return 0

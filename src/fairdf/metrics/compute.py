@@ -94,12 +94,15 @@ def compute_metrics(
     ci: float = 0.95,
     cluster_by: str | None = None,
     seed: int = 0,
+    statistics: dict[tuple[str, ...], np.ndarray] | None = None,
 ) -> MetricsResult:
     """Overall, per-group and fairness metrics of `table`, optionally with bootstrap intervals.
 
     A DataFrame is validated with `prepare_predictions` first (rows named by position).
     `by` adds one view per categorical column. With `n_bootstrap` > 0, percentile
-    intervals at level `ci` from resampling rows, or whole clusters of `cluster_by`.
+    intervals at level `ci` from resampling rows, or whole clusters of `cluster_by`;
+    `statistics` gives those resamples' values precomputed (e.g. by the paired bootstrap
+    of `fairdf.metrics.paired`) instead of drawing them here.
     """
     _check_options(threshold, n_bootstrap, ci, cluster_by)
     if not isinstance(table, PredictionTable):
@@ -122,7 +125,7 @@ def compute_metrics(
         cluster_by=cluster_by if n_bootstrap else None,
         seed=int(seed) if n_bootstrap else None,
     )
-    if n_bootstrap:
+    if n_bootstrap and statistics is None:
         clusters = column_view(table, cluster_by).codes if cluster_by else None
         all_views = [overall_view(len(table)), *views]
         statistics = bootstrap_statistics(
@@ -135,6 +138,7 @@ def compute_metrics(
             seed=seed,
             fairness=reference_fairness_metrics if table.reference else fairness_metrics,
         )
+    if n_bootstrap:
         interval = _IntervalBuilder(statistics, ci)
         result.intervals = _intervals(result, interval)
         # resamples where a statistic was undefined (e.g. no real image drawn for a

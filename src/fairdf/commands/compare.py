@@ -1,0 +1,71 @@
+"""`fairdf compare PRED.csv PRED.csv...`: metrics of several models and paired differences."""
+
+from __future__ import annotations
+
+import argparse
+
+from fairdf.commands.metric_options import add_metric_options
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "predictions",
+        nargs="+",
+        metavar="PRED",
+        help="predictions CSVs of the same images, or one fairdf test --out folder per model",
+    )
+    parser.add_argument(
+        "--names", nargs="+", metavar="NAME", help="model names (default: file names)"
+    )
+    parser.add_argument(
+        "--baseline", metavar="NAME", help="model the others are compared with (default: the first)"
+    )
+    parser.add_argument(
+        "--json", metavar="OUT.json", help="write models, differences and meta as JSON"
+    )
+    parser.add_argument(
+        "--report", metavar="OUT.html", help="also write the comparison report page"
+    )
+    add_metric_options(parser, bootstrap_default=2000)
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from fairdf.compare import CompareOptions, compare_models, format_comparisons
+    from fairdf.errors import ConfigError
+    from fairdf.io import write_text_atomic
+
+    if args.json and Path(args.json).is_dir():
+        raise ConfigError(f"--json {args.json} is a folder; give a file name such as compare.json")
+    report_paths = None
+    if args.report:
+        from fairdf.report import report_paths as paths_of
+
+        report_paths = paths_of(args.report)
+    options = CompareOptions(
+        scheme=args.scheme,
+        by=tuple(args.by),
+        threshold=args.threshold,
+        reference_convention=args.reference_convention,
+        n_bootstrap=args.bootstrap,
+        ci=args.ci,
+        cluster_by=args.cluster_by,
+        seed=args.seed,
+    )
+    comparisons = compare_models(args.predictions, args.names, args.baseline, options)
+    text = format_comparisons(comparisons)
+    if report_paths is not None:
+        from fairdf.report import save_report
+        from fairdf.report.compare import comparison_document
+
+        save_report(comparison_document(comparisons, options), report_paths)
+    if args.json:
+        payload = json.dumps(comparisons.to_json_dict(), indent=1, allow_nan=False)
+        write_text_atomic(args.json, payload + "\n")
+    print(text, end="")
+    for written in (args.json, args.report):
+        if written:
+            print(f"\nwrote {written}")
+    return 0
