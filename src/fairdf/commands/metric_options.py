@@ -6,7 +6,8 @@ import argparse
 
 
 def add_metric_options(parser: argparse.ArgumentParser, *, bootstrap_default: int) -> None:
-    """--scheme, --by, --reference-convention, --threshold, --bootstrap, --ci, --cluster-by, --seed."""
+    """--scheme, --by, --reference-convention, --threshold, --bootstrap, --ci, --cluster-by,
+    --seed, the video options and --reference-group."""
     parser.add_argument(
         "--scheme", help="group scheme: ffpp, dfdc (8 groups), celebdf, dfd (6) (default: detect)"
     )
@@ -39,3 +40,40 @@ def add_metric_options(parser: argparse.ArgumentParser, *, bootstrap_default: in
         help="resample whole clusters (e.g. identity or video column) instead of images",
     )
     parser.add_argument("--seed", type=int, default=0, help="bootstrap random seed")
+    add_video_options(parser)
+    parser.add_argument(
+        "--reference-group",
+        action="append",
+        default=[],
+        metavar="VIEW=GROUP",
+        help="disparity reference group of a view, e.g. race=white (default: its largest group)",
+    )
+
+
+def add_video_options(parser: argparse.ArgumentParser) -> None:
+    """--video-column and --video-aggregate (also used by `fairdf test`)."""
+    parser.add_argument(
+        "--video-column",
+        metavar="COL",
+        help="also report per video, frames grouped by COL (default: 'video' when the "
+        "table has it; 'none' = frame level only)",
+    )
+    parser.add_argument(
+        "--video-aggregate",
+        choices=("mean", "median", "max"),
+        default="mean",
+        help="a video's score from its frame scores (default mean)",
+    )
+
+
+def reference_groups(pairs: list[str]) -> dict[str, str]:
+    """`VIEW=GROUP` strings -> {view: group}; a malformed pair is a one-line ConfigError."""
+    from fairdf.errors import ConfigError
+
+    chosen = {}
+    for pair in pairs:
+        view, sep, group = pair.partition("=")
+        if not sep or not view.strip() or not group.strip():
+            raise ConfigError(f"--reference-group '{pair}': expected VIEW=GROUP, e.g. race=white")
+        chosen[view.strip()] = group.strip()
+    return chosen

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from fairdf.commands.metric_options import add_metric_options
+from fairdf.commands.metric_options import add_metric_options, reference_groups
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,6 +20,7 @@ def run(args: argparse.Namespace) -> int:
     from fairdf.errors import DataError
     from fairdf.io import write_text_atomic
     from fairdf.metrics import compute_metrics, format_report, read_predictions
+    from fairdf.metrics.videos import default_video_column
 
     if args.json and Path(args.json).is_dir():
         raise DataError(f"--json {args.json} is a folder; give a file name such as metrics.json")
@@ -34,6 +35,9 @@ def run(args: argparse.Namespace) -> int:
         ci=args.ci,
         cluster_by=args.cluster_by,
         seed=args.seed,
+        video_column=default_video_column(table.frame, args.video_column),
+        video_aggregate=args.video_aggregate,
+        reference_groups=reference_groups(args.reference_group),
     )
     if args.json:
         write_text_atomic(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from fairdf.commands.metric_options import add_metric_options
+from fairdf.commands.metric_options import add_metric_options, reference_groups
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -42,6 +42,9 @@ def run(args: argparse.Namespace) -> int:
         threshold=args.threshold,
         seed=args.seed,
         reference_convention=args.reference_convention,
+        video_column=args.video_column,
+        video_aggregate=args.video_aggregate,
+        reference_groups=reference_groups(args.reference_group),
     )
     print(f"wrote {paths.html}\n  and {paths.markdown} with figures in {paths.figures}")
     return 0
