@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from fairdf.commands.metric_options import add_video_options
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -19,16 +21,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
     parser.add_argument("--skip-corrupt", action="store_true", help="skip unreadable images")
+    parser.add_argument(
+        "--perturb",
+        action="append",
+        default=[],
+        metavar="KIND:VALUE",
+        help="also score the images perturbed, e.g. jpeg:60, blur:5, noise:10, hue:20, "
+        "saturation:1.5, brightness:0.7, contrast:1.3, rotate:15, scale:0.5 (repeatable)",
+    )
+    add_video_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from fairdf.data.perturbations import parse_perturbations
     from fairdf.engine.checkpoint import load_checkpoint
     from fairdf.engine.distributed import resolve_device
-    from fairdf.engine.testing import paper_table, read_test_manifests, run_test
+    from fairdf.engine.testing import (
+        paper_table,
+        read_test_manifests,
+        robustness_tables,
+        run_test,
+    )
     from fairdf.errors import DataError
 
+    perturbations = parse_perturbations(args.perturb)
     out = Path(args.out)
     if out.exists():
         raise DataError(f"output folder {out} exists; choose another --out or remove it")
@@ -46,8 +64,13 @@ def run(args: argparse.Namespace) -> int:
         workers=args.workers,
         precision=args.precision,
         skip_corrupt=args.skip_corrupt,
+        perturbations=perturbations,
+        video_column=args.video_column,
+        video_aggregate=args.video_aggregate,
     )
     print(paper_table(results).to_string())
+    for name, table in robustness_tables(results).items():
+        print(f"\nRobustness of {name} (%; *_change = condition - clean)\n{table.to_string()}")
     for result in results:
         print(f"{result.name}: {result.predictions_path}, {result.metrics_path}")
     return 0

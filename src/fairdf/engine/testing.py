@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import torch
 
 from fairdf.data.manifest import Manifest, read_manifest
+from fairdf.data.perturbations import Perturbation
 from fairdf.engine.evaluate import predictions_table, score_frame
+from fairdf.engine.robustness import CLEAN, Condition, robustness_frame, robustness_rows
 from fairdf.errors import DataError
 from fairdf.io import atomic_path
 
@@ -22,6 +24,7 @@ class TestSetResult:
     predictions_path: Path
     metrics_path: Path
     metrics: dict
+    robustness: list[dict] = field(default_factory=list)  # rows; empty without --perturb
 
 
 def test_set_names(paths: list[Path]) -> list[str]:
@@ -55,43 +58,96 @@ def run_test(
     precision: str = "fp32",
     skip_corrupt: bool = False,
     progress=None,
+    perturbations: list[Perturbation] = (),
+    video_column: str | None = None,
+    video_aggregate: str = "mean",
 ) -> list[TestSetResult]:
     """Score each manifest; write `<name>/predictions.csv` and `<name>/metrics.json`.
 
+    Each perturbation adds `<name>/predictions-<condition>.csv` and
+    `metrics-<condition>.json` (e.g. `predictions-jpeg-60.csv`), and `robustness.json`
+    / `robustness.csv` compare them with the clean scores. `video_column` (default:
+    'video' when the manifest has it, 'none' = off) adds the video-level section.
     The whole output folder appears atomically when every test set has been scored.
     """
-    from fairdf.metrics import compute_metrics
-
     names = test_set_names([m.source for m in manifests])
+    options = dict(
+        image_size=image_size,
+        device=device,
+        batch_size=batch_size,
+        workers=workers,
+        precision=precision,
+        skip_corrupt=skip_corrupt,
+        progress=progress,
+    )
+    metric_options = dict(video_column=video_column, video_aggregate=video_aggregate)
     results = []
     with atomic_path(out_dir) as tmp:
         for name, manifest in zip(names, manifests, strict=True):
-            scored = score_frame(
-                model,
-                manifest.frame,
-                image_size=image_size,
-                device=device,
-                batch_size=batch_size,
-                workers=workers,
-                precision=precision,
-                skip_corrupt=skip_corrupt,
-                progress=progress,
-            )
-            metrics = compute_metrics(scored, manifest.scheme).to_json_dict()
             folder = tmp / name
             folder.mkdir(parents=True)
-            predictions_table(scored).to_csv(folder / "predictions.csv", index=False)
-            (folder / "metrics.json").write_text(json.dumps(metrics, indent=2))
+
+            clean = score_condition(model, manifest, folder, None, options, metric_options)
+            perturbed = [
+                score_condition(model, manifest, folder, p, options, metric_options)
+                for p in perturbations
+            ]
+            rows = robustness_rows(clean, perturbed, manifest.scheme) if perturbed else []
+            if rows:
+                _write_robustness(folder, rows)
             results.append(
                 TestSetResult(
                     name,
                     manifest,
                     out_dir / name / "predictions.csv",
                     out_dir / name / "metrics.json",
-                    metrics,
+                    clean.metrics,
+                    rows,
                 )
             )
     return results
+
+
+def score_condition(
+    model: torch.nn.Module,
+    manifest: Manifest,
+    folder: Path,
+    perturbation: Perturbation | None,
+    options: dict,
+    metric_options: dict,
+) -> Condition:
+    """Score one condition (clean when `perturbation` is None); write its two files."""
+    scored = score_frame(model, manifest.frame, perturbation=perturbation, **options)
+    metrics = _metrics(scored, manifest, **metric_options)
+    name, spec = (CLEAN, CLEAN) if perturbation is None else (perturbation.name, perturbation.spec)
+    suffix = "" if perturbation is None else f"-{name}"
+    predictions_table(scored).to_csv(folder / f"predictions{suffix}.csv", index=False)
+    (folder / f"metrics{suffix}.json").write_text(json.dumps(metrics, indent=2))
+    return Condition(name, spec, scored, metrics)
+
+
+def _metrics(
+    scored: pd.DataFrame, manifest: Manifest, video_column: str | None, video_aggregate: str
+) -> dict:
+    from fairdf.metrics import compute_metrics
+    from fairdf.metrics.videos import default_video_column
+
+    return compute_metrics(
+        scored,
+        manifest.scheme,
+        video_column=default_video_column(scored, video_column),
+        video_aggregate=video_aggregate,
+    ).to_json_dict()
+
+
+def _write_robustness(folder: Path, rows: list[dict]) -> None:
+    document = {
+        "conditions": rows,
+        "note": "values are fractions; change = condition - clean; fairness over the "
+        "intersectional groups; *_change_interval: paired interval (null: not computed)",
+    }
+    (folder / "robustness.json").write_text(json.dumps(document, indent=2, allow_nan=False))
+    robustness_frame(rows).to_csv(folder / "robustness.csv")
 
 
 def paper_table(results: list[TestSetResult]) -> pd.DataFrame:
@@ -102,8 +158,17 @@ def paper_table(results: list[TestSetResult]) -> pd.DataFrame:
         row = {"n": result.metrics["overall"]["n"], "AUC": result.metrics["overall"]["auc"]}
         for key in ("F_FPR", "F_OAE", "F_DP", "F_MEO"):
             row[key] = fairness.get(key)
+        if "video" in result.metrics:  # video level beside frame level
+            row["videos"] = result.metrics["video"]["overall"]["n"]
+            row["video AUC"] = result.metrics["video"]["overall"]["auc"]
         rows[result.name] = row
     table = pd.DataFrame.from_dict(rows, orient="index")
-    for column in ("AUC", "F_FPR", "F_OAE", "F_DP", "F_MEO"):
-        table[column] = pd.to_numeric(table[column], errors="coerce") * 100
+    for column in ("AUC", "F_FPR", "F_OAE", "F_DP", "F_MEO", "video AUC"):
+        if column in table.columns:
+            table[column] = pd.to_numeric(table[column], errors="coerce") * 100
     return table.round(2)
+
+
+def robustness_tables(results: list[TestSetResult]) -> dict[str, pd.DataFrame]:
+    """Printed robustness table (percent) of each test set that has perturbations."""
+    return {r.name: robustness_frame(r.robustness) for r in results if r.robustness}
