@@ -12,6 +12,13 @@ def add_metric_options(parser: argparse.ArgumentParser, *, bootstrap_default: in
         "--scheme", help="group scheme: ffpp, dfdc (8 groups), celebdf, dfd (6) (default: detect)"
     )
     parser.add_argument(
+        "--attributes",
+        nargs="+",
+        metavar="COL=V1,V2",
+        help="declare the groups by their attributes instead of --scheme, e.g. "
+        "gender=male,female skin_tone=light,dark age=young,old, or a YAML/JSON file",
+    )
+    parser.add_argument(
         "--by",
         action="append",
         default=[],
@@ -64,6 +71,19 @@ def add_video_options(parser: argparse.ArgumentParser) -> None:
         default="mean",
         help="a video's score from its frame scores (default mean)",
     )
+
+
+def chosen_scheme(args: argparse.Namespace):
+    """--attributes as a scheme object, else the --scheme name (or None: detect)."""
+    from fairdf.errors import ConfigError
+
+    if not args.attributes:
+        return args.scheme
+    if args.scheme:
+        raise ConfigError("--scheme and --attributes: give only one")
+    from fairdf.data.attributes import parse_attributes
+
+    return parse_attributes(args.attributes)
 
 
 def reference_groups(pairs: list[str]) -> dict[str, str]:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from fairdf.commands.metric_options import add_metric_options, reference_groups
+from fairdf.commands.metric_options import (
+    add_metric_options,
+    chosen_scheme,
+    reference_groups,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json and Path(args.json).is_dir():
         raise DataError(f"--json {args.json} is a folder; give a file name such as metrics.json")
     table = read_predictions(
-        args.predictions, args.scheme, reference_convention=args.reference_convention
+        args.predictions, chosen_scheme(args), reference_convention=args.reference_convention
     )
     result = compute_metrics(
         table,

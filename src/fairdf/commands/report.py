@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from fairdf.commands.metric_options import add_metric_options, reference_groups
+from fairdf.commands.metric_options import (
+    add_metric_options,
+    chosen_scheme,
+    reference_groups,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
         args.source,
         args.out,
         predictions=args.predictions,
-        scheme=args.scheme,
+        scheme=chosen_scheme(args),
         bootstrap=args.bootstrap,
         ci=args.ci,
         cluster_by=args.cluster_by,

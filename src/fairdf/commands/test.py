@@ -50,9 +50,11 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists():
         raise DataError(f"output folder {out} exists; choose another --out or remove it")
-    manifests = read_test_manifests(args.manifest, args.scheme)
     device = resolve_device(args.device)
     model, info = load_checkpoint(args.checkpoint, inference_only=True, map_location=device)
+    # a checkpoint trained on declared attributes reads its test manifests with them
+    scheme = info.group_scheme if info.attributes is not None else args.scheme
+    manifests = read_test_manifests(args.manifest, scheme)
     model.to(device)
     results = run_test(
         model,

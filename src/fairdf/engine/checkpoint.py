@@ -39,6 +39,16 @@ class CheckpointInfo:
     detector: DetectorConfig
     scheme: str
     metadata: dict[str, Any] = field(default_factory=dict)
+    attributes: dict[str, list[str]] | None = None  # a scheme declared by its attributes
+
+    @property
+    def group_scheme(self):
+        """The scheme object: the declared attributes, or the built-in scheme by name."""
+        if self.attributes is not None:
+            from fairdf.data.attributes import scheme_from_mapping
+
+            return scheme_from_mapping(self.attributes, str(self.path))
+        return get_scheme(self.scheme)
 
 
 def save_checkpoint(
@@ -79,6 +89,8 @@ def write_checkpoint(
         "scheme": group_scheme.name,
         "metadata": metadata or {},
     }
+    if hasattr(group_scheme, "attributes"):  # a scheme declared by its attributes
+        info["attributes"] = group_scheme.to_dict()
     tensors = {key: value.detach().to("cpu").contiguous() for key, value in state.items()}
     directory = Path(directory)
     with atomic_path(directory) as tmp:
@@ -115,10 +127,17 @@ def read_checkpoint_info(directory: str | Path) -> CheckpointInfo:
         )
     try:
         config = DetectorConfig.from_dict(info.get("detector") or {})
-        scheme = get_scheme(info.get("scheme", "")).name
+        attributes = info.get("attributes")
+        if attributes is not None:
+            from fairdf.data.attributes import scheme_from_mapping
+
+            scheme = scheme_from_mapping(attributes, "attributes").name
+        else:
+            scheme = get_scheme(info.get("scheme", "")).name
     except (FairdfError, TypeError) as exc:
         raise CheckpointError(f"{info_path}: {exc}") from None
-    return CheckpointInfo(directory, config, scheme, dict(info.get("metadata") or {}))
+    metadata = dict(info.get("metadata") or {})
+    return CheckpointInfo(directory, config, scheme, metadata, attributes)
 
 
 def read_checkpoint_weights(directory: str | Path) -> dict[str, Tensor]:

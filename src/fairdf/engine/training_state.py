@@ -43,7 +43,7 @@ def save_epoch(
         "config": trainer.config.to_dict(),
     }
     with atomic_path(checkpoint_dir(run_dir, "last")) as tmp:
-        save_checkpoint(tmp, trainer.model, scheme=trainer.data.scheme.name, metadata=metadata)
+        save_checkpoint(tmp, trainer.model, scheme=trainer.data.scheme, metadata=metadata)
         state = {
             "epoch": epoch,
             "best": best,
@@ -53,7 +53,7 @@ def save_epoch(
         torch.save(state, tmp / STATE_FILE)
     if is_best:
         with atomic_path(checkpoint_dir(run_dir, "best")) as tmp:
-            save_checkpoint(tmp, trainer.model, scheme=trainer.data.scheme.name, metadata=metadata)
+            save_checkpoint(tmp, trainer.model, scheme=trainer.data.scheme, metadata=metadata)
 
 
 def load(run_dir: Path, trainer: Trainer) -> tuple[int, float | None]:
