@@ -123,3 +123,18 @@ def test_cli_reports_videos_by_default_and_can_turn_them_off(tmp_path, capsys):
     assert "video" not in read_json(off)
     assert main(["metrics", str(path), "--video-column", "clip"]) == 2
     assert "no video column 'clip'" in capsys.readouterr().err
+
+
+def test_report_shows_video_tables_beside_frame_tables(tmp_path):
+    from fairdf.report import write_report
+
+    frame = _frames(n_videos=40, seed=5)
+    frame.to_csv(tmp_path / "pred.csv", index=False)
+    paths = write_report(tmp_path / "pred.csv", tmp_path / "r.html", bootstrap=0)
+    page = paths.html.read_text()
+    for key in ("summary-overall", "summary-overall-videos", "summary-fairness-videos"):
+        assert f'id="{key}"' in page
+    videos = frame.groupby("video").agg(label=("label", "first"), score=("score", "mean"))
+    auc = f"{100 * roc_auc_score(videos['label'], videos['score']):.2f}"
+    section = page.split('id="summary-overall-videos"')[1].split("</table>")[0]
+    assert ">40<" in section and auc in section
