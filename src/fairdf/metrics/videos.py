@@ -54,7 +54,7 @@ def video_predictions(
         "give every frame its video, or pass --video-column none",
     )
     problems.raise_if_any()
-    codes, names = pd.factorize(frame[column].astype(str))
+    codes, names = pd.factorize(frame[column])
     for name, label in (("label", "label"), ("group", "group"), *((c, c) for c in constant)):
         _require_constant(table, codes, names, column, name, label)
     first = np.unique(codes, return_index=True)[1]
@@ -76,7 +76,7 @@ def _require_constant(
     """Raise DataError naming the first video whose `checked` column varies."""
     if checked not in table.frame.columns:
         raise DataError(f"{table.source}: no column '{checked}' to check per video")
-    values = pd.Series(pd.factorize(table.frame[checked].astype(str))[0])
+    values = pd.Series(pd.factorize(table.frame[checked])[0])
     per_video = values.groupby(codes)
     varies = (per_video.min() != per_video.max()).to_numpy()
     if not varies.any():
@@ -86,9 +86,12 @@ def _require_constant(
     other = rows[np.flatnonzero(values.to_numpy()[rows] != values.to_numpy()[rows[0]])[0]]
     where = table.problems().where
     shown = table.frame[checked].iloc
+    first, second = shown[rows[0]], shown[other]
+    if checked == "group":  # show group names, not ids
+        first, second = (table.scheme.group_names[int(g)] for g in (first, second))
     raise DataError(
         f"{table.source}: video '{names[video]}' (column '{column}') has {label} "
-        f"{shown[rows[0]]!s} at {where(int(rows[0]))} but {shown[other]!s} at {where(int(other))}; "
+        f"{first!s} at {where(int(rows[0]))} but {second!s} at {where(int(other))}; "
         f"a video's {label} must be the same on all its frames (fix the rows, or pass "
         "--video-column none)"
     )
