@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("report", "write an HTML/Markdown report of a run or predictions"),
     "export": ("export", "export the inference branches to ONNX or TorchScript"),
     "import-reference": ("import_reference", "convert a reference-code checkpoint"),
+    "import": ("import_manifests", "AI-Face-FairnessBench CSVs / DeepfakeBench JSON -> manifests"),
 }
 
 

@@ -28,6 +28,8 @@ PRECISIONS = ("fp32", "bf16", "fp16")
 # then the intersectional fairness metrics)
 BEST_METRICS = ("auc", "acc", "eer", "ap", "fpr", "tpr", "F_FPR", "F_EO", "F_OAE", "F_DP")
 BEST_METRICS += ("F_MEO", "FPR_gap", "AUC_gap", "ErrorRate_gap")
+BEST_METRICS += ("PPV_gap", "NPV_gap", "ECE_gap", "F_G", "F_S", "F_A", "F_COV")
+BEST_METRICS += ("PR_ratio", "FPR_ratio", "TPR_ratio")  # ratios: higher is fairer (best_mode max)
 
 
 @dataclass
@@ -40,6 +42,8 @@ class DataConfig:
     val_real: str = "realval.csv"
     val_fake: str = "fakeval.csv"
     scheme: str | None = None  # ffpp, dfdc, celebdf, dfd; None = detect from the manifests
+    # a scheme declared by its attributes instead, {column: [values]} (fairdf.data.attributes)
+    attributes: dict[str, list[str]] | None = None
     workers: int = 2
     group_counts: list[int] | None = None  # LDAM counts; None = count the training manifests
     skip_corrupt: bool = False
@@ -289,6 +293,12 @@ def validate(config: RunConfig) -> None:
                 f"config key 'data.scheme': unknown scheme '{config.data.scheme}'; "
                 f"valid names: {', '.join(SCHEMES)}"
             )
+    if config.data.attributes is not None:
+        from fairdf.data.attributes import scheme_from_mapping
+
+        if config.data.scheme is not None:
+            raise ConfigError("config keys 'data.scheme' and 'data.attributes': give only one")
+        scheme_from_mapping(config.data.attributes, "config key 'data.attributes'")
     counts = config.data.group_counts
     if counts is not None and (len(counts) != config.model.n_groups or min(counts) < 0):
         raise ConfigError(

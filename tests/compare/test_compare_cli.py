@@ -61,6 +61,8 @@ def test_model_metrics_equal_fairdf_metrics(tmp_path):
             "4",
             "--by",
             "video",
+            "--video-column",
+            "none",  # compare measures frames only
             "--json",
             str(single),
         ]

@@ -38,3 +38,14 @@ def tiny_config(tiny_overrides):
         return load_config(None, [*tiny_overrides, *extra])
 
     return make
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(tmp_path_factory, tiny_overrides):
+    """A checkpoint of the tiny config trained for one epoch (shared by the test-runner tests)."""
+    from fairdf.config import load_config
+    from fairdf.engine.train import train
+
+    config = load_config(None, [*tiny_overrides, "train.epochs=1"])
+    run_dir = train(config, tmp_path_factory.mktemp("run") / "run")
+    return run_dir / "checkpoints" / "best"

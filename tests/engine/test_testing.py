@@ -5,16 +5,11 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from fairdf.cli import main
-from fairdf.engine.train import train
 
 
-@pytest.fixture(scope="module")
-def checkpoint(tmp_path_factory, tiny_overrides):
-    from fairdf.config import load_config
-
-    config = load_config(None, [*tiny_overrides, "train.epochs=1"])
-    run_dir = train(config, tmp_path_factory.mktemp("run") / "run")
-    return run_dir / "checkpoints" / "best"
+@pytest.fixture()
+def checkpoint(tiny_checkpoint):
+    return tiny_checkpoint
 
 
 def test_scores_several_manifests_and_writes_predictions_and_metrics(

@@ -9,7 +9,14 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 from scipy.special import expit
-from sklearn.metrics import average_precision_score, confusion_matrix, roc_auc_score, roc_curve
+from sklearn.calibration import calibration_curve
+from sklearn.metrics import (
+    average_precision_score,
+    confusion_matrix,
+    precision_score,
+    roc_auc_score,
+    roc_curve,
+)
 
 from fairdf.data.groups import SCHEMES
 
@@ -67,12 +74,42 @@ def sklearn_group_metrics(label: np.ndarray, score: np.ndarray, threshold: float
         "auc": None,
         "ap": None,
         "eer": None,
+        "ppv": _precision(label, predicted, 1),
+        "npv": _precision(label, predicted, 0),
+        "ece": brute_force_ece(label, score),
     }
     if n_real and n_fake:
         out["auc"] = roc_auc_score(label, score)
         out["ap"] = average_precision_score(label, score)
         out["eer"] = brentq_eer(label, score)
     return out
+
+
+def _precision(label: np.ndarray, predicted: np.ndarray, positive: int) -> float | None:
+    """scikit-learn's precision of class `positive`; None when nothing was called that."""
+    if not (predicted == positive).any():
+        return None
+    return precision_score(label, predicted, pos_label=positive, zero_division=np.nan)
+
+
+def brute_force_ece(label: np.ndarray, score: np.ndarray, n_bins: int = 10) -> float | None:
+    """ECE over bins (lo, hi] (0 in the first), bin by bin, checked against scikit-learn."""
+    if len(label) == 0:
+        return None
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    total, true_means, score_means = 0.0, [], []
+    for b in range(n_bins):
+        inside = (score > edges[b]) & (score <= edges[b + 1])
+        if b == 0:
+            inside |= score == 0.0
+        if inside.any():
+            true_means.append(label[inside].mean())
+            score_means.append(score[inside].mean())
+            total += inside.sum() / len(label) * abs(true_means[-1] - score_means[-1])
+    prob_true, prob_pred = calibration_curve(label, score, n_bins=n_bins, strategy="uniform")
+    np.testing.assert_allclose(prob_true, true_means, atol=1e-12)
+    np.testing.assert_allclose(prob_pred, score_means, atol=1e-12)
+    return total
 
 
 def brentq_eer(label: np.ndarray, score: np.ndarray) -> float:
@@ -84,12 +121,23 @@ def brentq_eer(label: np.ndarray, score: np.ndarray) -> float:
 def brute_force_fairness(groups: list[dict], overall: dict) -> dict:
     """The fairness metrics of docs/metrics.md over fully defined groups, written out in plain Python."""
 
-    def gap(key: str) -> float:
-        values = [g[key] for g in groups]
+    def gap(key: str) -> float:  # over the groups where the value is defined
+        values = [g[key] for g in groups if g[key] is not None]
         return max(values) - min(values)
+
+    def ratio(key: str) -> float:
+        values = [g[key] for g in groups if g[key] is not None]
+        return min(values) / max(values)
 
     ber = [1 - (g["tpr"] + g["tnr"]) / 2 for g in groups]
     return {
+        "PPV_gap": gap("ppv"),
+        "NPV_gap": gap("npv"),
+        "PR_ratio": ratio("pr"),
+        "FPR_ratio": ratio("fpr"),
+        "TPR_ratio": ratio("tpr"),
+        "F_G": max(abs(g["pr"] - overall["pr"]) for g in groups),
+        "ECE_gap": gap("ece"),
         "F_FPR": sum(abs(g["fpr"] - overall["fpr"]) for g in groups),
         "F_EO": sum(
             abs(g["fpr"] - overall["fpr"]) + abs(g["tpr"] - overall["tpr"]) for g in groups

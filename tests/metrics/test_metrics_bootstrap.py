@@ -144,6 +144,7 @@ def test_cli_bootstrap_by_cluster(tmp_path, capsys):
     frame.to_csv(path, index=False)
     out = tmp_path / "m.json"
     argv = ["metrics", str(path), "--bootstrap", "50", "--cluster-by", "video", "--ci", "0.9"]
+    argv += ["--video-column", "none"]  # these "videos" mix labels: clusters only
     assert main([*argv, "--seed", "1", "--json", str(out)]) == 0
     result = read_json(out)
     assert result["meta"]["cluster_by"] == "video" and result["meta"]["ci"] == 0.9

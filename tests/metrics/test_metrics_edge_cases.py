@@ -15,6 +15,7 @@ from helpers_metrics import (
 from fairdf.cli import main
 from fairdf.errors import DataError
 from fairdf.metrics import compute_metrics, format_report, prepare_predictions, read_predictions
+from fairdf.metrics.fairness import METRIC_TERMS
 
 
 def _excluded(result: dict, view: str, group: str | None) -> dict[str, str]:
@@ -104,9 +105,10 @@ def test_one_class_overall_has_null_auc():
     assert result["overall"]["auc"] is None and result["overall"]["fpr"] is None
     assert result["overall"]["tpr"] is not None
     assert _excluded(result, "overall", "all")["auc"] == "no real images"
-    assert all(
-        v is None for k, v in result["fairness"]["race"].items() if k != "F_OAE" and k != "F_DP"
-    )
+    # without reals, exactly the metrics built from FPR, TNR, AUC or the error rate are null
+    needs_reals = {"fpr", "tnr", "auc", "ber"}
+    for key, value in result["fairness"]["race"].items():
+        assert (value is None) == bool(needs_reals & set(METRIC_TERMS[key])), key
 
 
 def test_logits_scheme_detection_and_names(tmp_path):
@@ -217,7 +219,7 @@ def test_json_has_the_documented_shape(tmp_path):
     out = tmp_path / "m.json"
     assert main(["metrics", str(path), "--by", "age", "--json", str(out)]) == 0
     result = read_json(out)
-    assert set(result) == {"overall", "fairness", "groups", "excluded", "meta"}
+    assert set(result) == {"overall", "fairness", "groups", "excluded", "meta", "disparity"}
     assert set(result["overall"]) == {"n", "auc", "acc", "eer", "ap", "fpr", "tpr"}
     assert result["overall"]["n"] == 300 and isinstance(result["overall"]["n"], int)
     assert isinstance(result["groups"]["race"]["white"]["n_real"], int)
@@ -231,6 +233,8 @@ def test_json_has_the_documented_shape(tmp_path):
         "FPR_gap",
         "AUC_gap",
         "ErrorRate_gap",
+        *("PPV_gap", "NPV_gap", "PR_ratio", "FPR_ratio", "TPR_ratio", "F_G"),
+        *("ECE_gap", "F_S", "F_A", "F_COV"),
     }
     assert set(result["groups"]["age"]) == {"young", "middle", "old"}
     assert set(result["groups"]["race"]["white"]) == {
@@ -246,6 +250,17 @@ def test_json_has_the_documented_shape(tmp_path):
         "pr",
         "eer",
         "ap",
+        "ppv",
+        "npv",
+        "ece",
+    }
+    assert set(result["disparity"]["race"]["groups"]["white"]["pass"]) == {
+        "pr",
+        "fpr",
+        "tpr",
+        "fnr",
+        "ppv",
+        "npv",
     }
     assert result["meta"]["threshold"] == 0.5 and result["meta"]["n_bootstrap"] == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json", "pred.csv"]  # no temp left

@@ -23,6 +23,7 @@ from helpers_metrics import (
 from fairdf.data.groups import SCHEMES
 from fairdf.metrics import compute_metrics, equal_error_rate
 
+CROSS_VIEW = {"F_S", "F_A", "F_COV"}
 VIEW_COLUMNS = {
     "intersectional": "intersec_label",
     "gender": "gender",
@@ -63,6 +64,8 @@ def test_every_group_number_matches_sklearn(scheme, ties):
                 assert value == pytest.approx(expected[key], abs=1e-12), (view, group, key)
         expected_fairness = brute_force_fairness(expected_groups, overall)
         for key, value in result["fairness"][view].items():
+            if key in CROSS_VIEW:  # checked in test_reference_figures
+                continue
             assert value == pytest.approx(expected_fairness[key], abs=1e-12), (view, key)
     assert result["excluded"] == []
 

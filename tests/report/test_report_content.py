@@ -14,7 +14,7 @@ from PIL import Image
 from sklearn.metrics import average_precision_score, confusion_matrix, roc_auc_score
 
 from fairdf.data.groups import get_scheme
-from fairdf.metrics import compute_metrics, read_predictions
+from fairdf.metrics import FAIRNESS_METRICS, compute_metrics, read_predictions
 from fairdf.report import write_report
 
 BOOTSTRAP = 50
@@ -148,8 +148,15 @@ def test_tables_show_every_number_of_compute_metrics(report):
                 assert interval == expected
     for view, values in result["fairness"].items():
         row = page.row("summary-fairness", view)
+        parity = page.row("summary-parity", view)
         for metric, value in values.items():
-            assert row[metric.replace("_gap", " gap")][0] == percent(value, 3)
+            if metric in FAIRNESS_METRICS:
+                assert row[metric.replace("_gap", " gap")][0] == percent(value, 3)
+            elif metric == "F_COV":
+                assert parity[metric][0] == ("n/a" if value is None else f"{value:.3f}")
+            else:
+                title = metric.replace("_gap", " gap").replace("_ratio", " ratio")
+                assert parity[title][0] == percent(value, 3), (view, metric)
 
 
 def test_excluded_values_are_listed_prominently(report):

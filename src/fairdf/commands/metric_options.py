@@ -12,11 +12,19 @@ if TYPE_CHECKING:
 
 
 def add_metric_options(parser: argparse.ArgumentParser, *, bootstrap_default: int) -> None:
-    """--scheme, --by, --reference-convention, --threshold, --bootstrap, --ci, --cluster-by, --seed."""
+    """--scheme, --by, --reference-convention, --threshold, --bootstrap, --ci, --cluster-by,
+    --seed, the video options and --reference-group."""
     parser.add_argument(
         "--scheme",
         choices=SCHEMES,
         help="group scheme: ffpp, dfdc (8 groups), celebdf, dfd (6) (default: detect)",
+    )
+    parser.add_argument(
+        "--attributes",
+        nargs="+",
+        metavar="COL=V1,V2",
+        help="declare the groups by their attributes instead of --scheme, e.g. "
+        "gender=male,female skin_tone=light,dark age=young,old, or a YAML/JSON file",
     )
     parser.add_argument(
         "--by",
@@ -52,6 +60,14 @@ def add_metric_options(parser: argparse.ArgumentParser, *, bootstrap_default: in
         help="resample whole clusters (e.g. identity or video column) instead of images",
     )
     parser.add_argument("--seed", type=int, default=0, help="bootstrap random seed")
+    add_video_options(parser)
+    parser.add_argument(
+        "--reference-group",
+        action="append",
+        default=[],
+        metavar="VIEW=GROUP",
+        help="disparity reference group of a view, e.g. race=white (default: its largest group)",
+    )
 
 
 def metric_options(args: argparse.Namespace) -> MetricOptions:
@@ -59,7 +75,7 @@ def metric_options(args: argparse.Namespace) -> MetricOptions:
     from fairdf.metrics.options import MetricOptions
 
     return MetricOptions(
-        scheme=args.scheme,
+        scheme=chosen_scheme(args),
         by=tuple(args.by),
         reference_convention=args.reference_convention,
         threshold=args.threshold,
@@ -67,4 +83,49 @@ def metric_options(args: argparse.Namespace) -> MetricOptions:
         ci=args.ci,
         cluster_by=args.cluster_by,
         seed=args.seed,
+        video_column=args.video_column,
+        video_aggregate=args.video_aggregate,
+        reference_groups=tuple(reference_groups(args.reference_group).items()),
     )
+
+
+def add_video_options(parser: argparse.ArgumentParser) -> None:
+    """--video-column and --video-aggregate (also used by `fairdf test`)."""
+    parser.add_argument(
+        "--video-column",
+        metavar="COL",
+        help="also report per video, frames grouped by COL (default: 'video' when the "
+        "table has it; 'none' = frame level only)",
+    )
+    parser.add_argument(
+        "--video-aggregate",
+        choices=("mean", "median", "max"),
+        default="mean",
+        help="a video's score from its frame scores (default mean)",
+    )
+
+
+def chosen_scheme(args: argparse.Namespace):
+    """--attributes as a scheme object, else the --scheme name (or None: detect)."""
+    from fairdf.errors import ConfigError
+
+    if not args.attributes:
+        return args.scheme
+    if args.scheme:
+        raise ConfigError("--scheme and --attributes: give only one")
+    from fairdf.data.attributes import parse_attributes
+
+    return parse_attributes(args.attributes)
+
+
+def reference_groups(pairs: list[str]) -> dict[str, str]:
+    """`VIEW=GROUP` strings -> {view: group}; a malformed pair is a one-line ConfigError."""
+    from fairdf.errors import ConfigError
+
+    chosen = {}
+    for pair in pairs:
+        view, sep, group = pair.partition("=")
+        if not sep or not view.strip() or not group.strip():
+            raise ConfigError(f"--reference-group '{pair}': expected VIEW=GROUP, e.g. race=white")
+        chosen[view.strip()] = group.strip()
+    return chosen

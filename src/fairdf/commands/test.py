@@ -7,6 +7,7 @@ import argparse
 from fairdf.commands.argtypes import add_pixel_limit, non_negative_int, positive_int
 from fairdf.commands.choices import SCHEMES
 from fairdf.commands.listing import show_list
+from fairdf.commands.metric_options import add_video_options
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,28 +33,42 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--skip-corrupt", action="store_true", help="skip unreadable images")
     add_pixel_limit(parser)
+    parser.add_argument(
+        "--perturb",
+        action="append",
+        default=[],
+        metavar="KIND:VALUE",
+        help="also score the images perturbed, e.g. jpeg:60, blur:5, noise:10, hue:20, "
+        "saturation:1.5, brightness:0.7, contrast:1.3, rotate:15, scale:0.5 (repeatable)",
+    )
+    add_video_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from fairdf.data.perturbations import parse_perturbations
     from fairdf.data.pixels import set_max_image_pixels
     from fairdf.engine.checkpoint import load_checkpoint
     from fairdf.engine.distributed import resolve_device
     from fairdf.engine.testing import (
         paper_table,
         read_test_manifests,
+        robustness_tables,
         run_test,
         undefined_notes,
     )
     from fairdf.paths import check_output_folder
 
     out = Path(args.out)
+    perturbations = parse_perturbations(args.perturb)
     check_output_folder(out, "--out", must_not_exist=True)
     set_max_image_pixels(args.max_image_pixels)
-    manifests = read_test_manifests(args.manifest, args.scheme)
     device = resolve_device(args.device)
     model, info = load_checkpoint(args.checkpoint, inference_only=True, map_location=device)
+    # a checkpoint trained on declared attributes reads its test manifests with them
+    scheme = info.group_scheme if info.attributes is not None else args.scheme
+    manifests = read_test_manifests(args.manifest, scheme)
     model.to(device)
     results = run_test(
         model,
@@ -66,11 +81,16 @@ def run(args: argparse.Namespace) -> int:
         precision=args.precision,
         skip_corrupt=args.skip_corrupt,
         checkpoint=info,
+        perturbations=perturbations,
+        video_column=args.video_column,
+        video_aggregate=args.video_aggregate,
     )
     print("Test sets (AUC and intersectional fairness, %; metrics.json holds fractions)")
     print(paper_table(results).to_string(na_rep="n/a"))
     for note in undefined_notes(results):
         print(note)
+    for name, table in robustness_tables(results).items():
+        print(f"\nRobustness of {name} (%; *_change = condition - clean)\n{table.to_string()}")
     for result in results:
         print(f"{result.name}: {result.predictions_path}, {result.metrics_path}")
     for result in results:

@@ -26,8 +26,11 @@ class ImageDataset(Dataset):
     functions, which count it) instead of raising ImageError.
     """
 
-    def __init__(self, frame: pd.DataFrame, size: int, skip_corrupt: bool = False):
+    def __init__(
+        self, frame: pd.DataFrame, size: int, skip_corrupt: bool = False, perturbation=None
+    ):
         self.paths = frame["path"].tolist()
+        self.perturbation = perturbation  # applied to each decoded image (robustness tests)
         self.labels = frame["label"].to_numpy(np.int64)
         self.groups = frame["group"].to_numpy(np.int64)
         self.methods = frame["method"].to_numpy(np.int64)
@@ -39,7 +42,7 @@ class ImageDataset(Dataset):
 
     def __getitem__(self, index: int) -> Item | None:
         try:
-            image = load_image(self.paths[index], self.size)
+            image = load_image(self.paths[index], self.size, self.perturbation)
         except ImageError:
             if self.skip_corrupt:
                 return None

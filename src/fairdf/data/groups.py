@@ -103,9 +103,15 @@ SCHEMES: dict[str, GroupScheme] = {
 }
 
 
-def get_scheme(name: str | GroupScheme) -> GroupScheme:
-    """Look a scheme up by name (an unknown name lists the valid ones)."""
-    if isinstance(name, GroupScheme):
+def get_scheme(name: str | GroupScheme):
+    """Look a scheme up by name (an unknown name lists the valid ones).
+
+    A scheme object (`GroupScheme`, or an `attributes.AttributeScheme` declared by its
+    attributes) is returned as it is.
+    """
+    from fairdf.data.attributes import AttributeScheme
+
+    if isinstance(name, (GroupScheme, AttributeScheme)):
         return name
     try:
         return SCHEMES[name]

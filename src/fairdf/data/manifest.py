@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from fairdf.csvheader import duplicate_message, header_names
+from fairdf.data.attributes import AttributeScheme
 from fairdf.data.groups import (
     ATTRIBUTE_COLUMNS,
     GROUP_COLUMN,
@@ -76,13 +77,16 @@ def read_manifest(
     """
     source = Path(path).expanduser().resolve()
     raw = _read_csv(source)
-    if not groups and GROUP_COLUMN not in raw.columns:
+    declared = get_scheme(scheme) if scheme else None
+    if not groups and GROUP_COLUMN not in raw.columns and declared is None:
         return _read_without_groups(raw, source, scheme, role, n_methods, check_files)
-    problems = _check_columns(raw, source)
+    problems = _check_columns(raw, source, getattr(declared, "columns", None))
     if problems:
         raise _manifest_error(source, problems)
-    resolved_scheme = get_scheme(scheme) if scheme else detect_scheme(raw, source.name)
-    if resolved_scheme.has_asian and "isasian" not in raw.columns:
+    resolved_scheme = declared or detect_scheme(raw, source.name)
+    if isinstance(resolved_scheme, AttributeScheme):
+        pass  # groups come from the declared attribute columns
+    elif resolved_scheme.has_asian and "isasian" not in raw.columns:
         raise _manifest_error(
             source,
             [
@@ -172,8 +176,13 @@ def _read_csv(source: Path) -> pd.DataFrame:
         raise ManifestError(f"{source}: not a readable CSV ({reason})") from None
 
 
-def _check_columns(raw: pd.DataFrame, source: Path) -> list[str]:
+def _check_columns(
+    raw: pd.DataFrame, source: Path, attribute_columns: tuple[str, ...] | None = None
+) -> list[str]:
+    """Missing required columns; a declared scheme needs its attribute columns instead."""
     required = ["img_path", "label", "ismale", "iswhite", "isblack", GROUP_COLUMN]
+    if attribute_columns is not None:
+        required = ["img_path", "label", *attribute_columns]
     return [
         f"{source.name}: missing column '{c}' (header has: {', '.join(raw.columns)})"
         for c in required
@@ -219,15 +228,31 @@ def _normalise(
     for column in ATTRIBUTE_COLUMNS:
         if column in raw.columns:
             frame[column] = _integer_column(raw, column, {1, -1}, source, problems)
-    groups = _integer_column(raw, GROUP_COLUMN, set(range(scheme.n_groups)), source, problems)
-    frame[GROUP_COLUMN] = groups
-    frame["group"] = groups
-    if not problems:
-        problems += _check_group_consistency(frame, source, scheme)
+    if isinstance(scheme, AttributeScheme):
+        frame["group"] = _attribute_groups(raw, source, scheme, problems)
+    else:
+        groups = _integer_column(raw, GROUP_COLUMN, set(range(scheme.n_groups)), source, problems)
+        frame[GROUP_COLUMN] = groups
+        frame["group"] = groups
+        if not problems:
+            problems += _check_group_consistency(frame, source, scheme)
     frame["method"] = _methods(raw, frame, source, role, n_methods, problems)
     problems += _check_paths(frame, source)
     frame["path"] = [str(_resolve(source, p)) for p in frame["img_path"]]
     return frame, problems
+
+
+def _attribute_groups(
+    raw: pd.DataFrame, source: Path, scheme: AttributeScheme, problems: list[str]
+) -> np.ndarray:
+    """Group id per row from the declared attribute columns; unknown values reported."""
+    for (column, values), index in zip(scheme.attributes, scheme.value_indices(raw), strict=True):
+        for row in np.flatnonzero(index < 0)[:MAX_LISTED_PROBLEMS]:
+            problems.append(
+                f"{source.name}, line {_line(row)}, column '{column}': value "
+                f"'{raw[column].iat[row]}' is not one of {', '.join(values)}"
+            )
+    return np.maximum(scheme.ids_from_frame(raw), 0)
 
 
 def _check_group_consistency(frame: pd.DataFrame, source: Path, scheme: GroupScheme) -> list[str]:

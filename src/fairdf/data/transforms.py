@@ -65,6 +65,13 @@ def to_tensor(image: Image.Image, size: int) -> torch.Tensor:
     return tensor.div_(127.5).sub_(1.0)
 
 
-def load_image(path: str | Path, size: int) -> torch.Tensor:
-    """Read `path` -> `(3, size, size)` float tensor in [-1, 1]."""
-    return to_tensor(open_rgb(path), size)
+def load_image(path: str | Path, size: int, perturbation=None) -> torch.Tensor:
+    """Read `path` -> `(3, size, size)` float tensor in [-1, 1].
+
+    `perturbation(image, key)` (see `fairdf.data.perturbations`) acts on the decoded
+    image before resizing; `key` is the path, which seeds any randomness.
+    """
+    image = open_rgb(path)
+    if perturbation is not None:
+        image = perturbation(image, str(path))
+    return to_tensor(image, size)

@@ -40,6 +40,16 @@ class CheckpointInfo:
     detector: DetectorConfig
     scheme: str
     metadata: dict[str, Any] = field(default_factory=dict)
+    attributes: dict[str, list[str]] | None = None  # a scheme declared by its attributes
+
+    @property
+    def group_scheme(self):
+        """The scheme object: the declared attributes, or the built-in scheme by name."""
+        if self.attributes is not None:
+            from fairdf.data.attributes import scheme_from_mapping
+
+            return scheme_from_mapping(self.attributes, str(self.path))
+        return get_scheme(self.scheme)
 
 
 def save_checkpoint(
@@ -100,6 +110,8 @@ def write_checkpoint_files(
         "scheme": group_scheme.name,
         "metadata": metadata or {},
     }
+    if hasattr(group_scheme, "attributes"):  # a scheme declared by its attributes
+        info["attributes"] = group_scheme.to_dict()
     if state is not None:
         tensors = {key: value.detach().to("cpu").contiguous() for key, value in state.items()}
         save_file(tensors, str(folder / WEIGHTS_FILE), metadata={"format": FORMAT})
@@ -135,11 +147,17 @@ def read_checkpoint_info(directory: str | Path) -> CheckpointInfo:
     try:
         config = DetectorConfig.from_dict(info.get("detector") or {})
         check_section(config, "model")  # the bounds of a run config (image_size <= 1024, ...)
-        scheme = get_scheme(str(info.get("scheme", ""))).name
+        attributes = info.get("attributes")
+        if attributes is not None:
+            from fairdf.data.attributes import scheme_from_mapping
+
+            scheme = scheme_from_mapping(attributes, "attributes").name
+        else:
+            scheme = get_scheme(str(info.get("scheme", ""))).name
         metadata = dict(info.get("metadata") or {})
     except (FairdfError, TypeError, ValueError, AttributeError) as exc:
         raise CheckpointError(f"{info_path}: {' '.join(str(exc).split())[:300]}") from None
-    return CheckpointInfo(directory, config, scheme, metadata)
+    return CheckpointInfo(directory, config, scheme, metadata, attributes)
 
 
 def read_checkpoint_weights(directory: str | Path) -> dict[str, Tensor]:

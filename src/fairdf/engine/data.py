@@ -49,6 +49,11 @@ def load_training_data(config: RunConfig) -> TrainingData:
         "data.val_real": config.data.val_real,
         "data.val_fake": config.data.val_fake,
     }
+    scheme = config.data.scheme
+    if config.data.attributes is not None:
+        from fairdf.data.attributes import scheme_from_mapping
+
+        scheme = scheme_from_mapping(config.data.attributes, "config key 'data.attributes'")
     manifests = {}
     for key, name in names.items():
         path = root / name
@@ -56,7 +61,7 @@ def load_training_data(config: RunConfig) -> TrainingData:
             raise ConfigError(f"config key '{key}': manifest {path} not found (data.root = {root})")
         manifests[key] = read_manifest(
             path,
-            config.data.scheme,
+            scheme,
             role="real" if key.endswith("_real") else "train",
             n_methods=config.model.n_methods,
             check_files=True,

@@ -34,13 +34,15 @@ def score_frame(
     channels_last: bool = False,
     skip_corrupt: bool = False,
     progress=None,
+    perturbation=None,
 ) -> pd.DataFrame:
     """Score every row of a manifest frame; returns the frame with logits and `score`.
 
     `model` must have `score(images (N, 3, S, S)) -> ScoreOutput(logits (N, 2), p_fake (N,))`.
-    Rows whose image was skipped as corrupt are dropped from the result.
+    Rows whose image was skipped as corrupt are dropped from the result. `perturbation`
+    (`fairdf.data.perturbations.Perturbation`) alters each decoded image first.
     """
-    dataset = ImageDataset(frame, image_size, skip_corrupt=skip_corrupt)
+    dataset = ImageDataset(frame, image_size, skip_corrupt=skip_corrupt, perturbation=perturbation)
     loader = DataLoader(
         dataset,
         batch_size=batch_size,

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import torch
 
 from fairdf.data.manifest import Manifest, read_manifest
+from fairdf.data.perturbations import Perturbation
 from fairdf.engine.checkpoint import CheckpointInfo
 from fairdf.engine.evaluate import predictions_table, score_frame
+from fairdf.engine.robustness import CLEAN, Condition, robustness_frame, robustness_rows
 from fairdf.errors import DataError
 from fairdf.io import atomic_path
 from fairdf.paths import safe_stem
@@ -26,7 +28,8 @@ class TestSetResult:
     predictions_path: Path
     metrics_path: Path
     metrics: dict
-    skipped: list[str]  # img_path of each image skipped as unreadable (--skip-corrupt)
+    robustness: list[dict] = field(default_factory=list)  # rows; empty without --perturb
+    skipped: list[str] = field(default_factory=list)  # img_path of images skipped (--skip-corrupt)
 
 
 def test_set_names(paths: list[Path]) -> list[str]:
@@ -63,51 +66,114 @@ def run_test(
     precision: str = "fp32",
     skip_corrupt: bool = False,
     progress=None,
+    perturbations: list[Perturbation] = (),
+    video_column: str | None = None,
+    video_aggregate: str = "mean",
     checkpoint: CheckpointInfo | None = None,
 ) -> list[TestSetResult]:
     """Score each manifest; write `<name>/predictions.csv` and `<name>/metrics.json`.
 
-    The whole output folder appears atomically when every test set has been scored.
+    Each perturbation adds `<name>/predictions-<condition>.csv` and
+    `metrics-<condition>.json` (e.g. `predictions-jpeg-60.csv`), and `robustness.json`
+    / `robustness.csv` compare them with the clean scores. `video_column` (default:
+    'video' when the manifest has it, 'none' = off) adds the video-level section.
     With `checkpoint`, each metrics.json records which checkpoint scored the images
-    (`meta.checkpoint`: path, epoch, best metric and value).
+    (`meta.checkpoint`), and the images skipped as unreadable (`skipped_images`).
+    The whole output folder appears atomically when every test set has been scored.
     """
-    from fairdf.metrics import compute_metrics
-
     names = test_set_names([m.source for m in manifests])
+    options = dict(
+        image_size=image_size,
+        device=device,
+        batch_size=batch_size,
+        workers=workers,
+        precision=precision,
+        skip_corrupt=skip_corrupt,
+        progress=progress,
+    )
+    metric_options = dict(
+        video_column=video_column,
+        video_aggregate=video_aggregate,
+        provenance=None if checkpoint is None else checkpoint_provenance(checkpoint),
+    )
     results = []
     with atomic_path(out_dir) as tmp:
         for name, manifest in zip(names, manifests, strict=True):
-            scored = score_frame(
-                model,
-                manifest.frame,
-                image_size=image_size,
-                device=device,
-                batch_size=batch_size,
-                workers=workers,
-                precision=precision,
-                skip_corrupt=skip_corrupt,
-                progress=progress,
-            )
-            metrics = compute_metrics(scored, manifest.scheme).to_json_dict()
-            if checkpoint is not None:
-                metrics["meta"]["checkpoint"] = checkpoint_provenance(checkpoint)
-            skipped = skipped_images(manifest.frame, scored)
-            metrics["skipped_images"] = {"count": len(skipped), "images": skipped}
             folder = tmp / name
             folder.mkdir(parents=True)
-            predictions_table(scored).to_csv(folder / "predictions.csv", index=False)
-            (folder / "metrics.json").write_text(json.dumps(metrics, indent=2))
+
+            clean = score_condition(model, manifest, folder, None, options, metric_options)
+            perturbed = [
+                score_condition(model, manifest, folder, p, options, metric_options)
+                for p in perturbations
+            ]
+            rows = robustness_rows(clean, perturbed, manifest.scheme) if perturbed else []
+            if rows:
+                _write_robustness(folder, rows)
             results.append(
                 TestSetResult(
                     name,
                     manifest,
                     out_dir / name / "predictions.csv",
                     out_dir / name / "metrics.json",
-                    metrics,
-                    skipped,
+                    clean.metrics,
+                    rows,
+                    clean.metrics["skipped_images"]["images"],
                 )
             )
     return results
+
+
+def score_condition(
+    model: torch.nn.Module,
+    manifest: Manifest,
+    folder: Path,
+    perturbation: Perturbation | None,
+    options: dict,
+    metric_options: dict,
+) -> Condition:
+    """Score one condition (clean when `perturbation` is None); write its two files."""
+    scored = score_frame(model, manifest.frame, perturbation=perturbation, **options)
+    metrics = _metrics(scored, manifest, **metric_options)
+    skipped = skipped_images(manifest.frame, scored)
+    metrics["skipped_images"] = {"count": len(skipped), "images": skipped}
+    name, spec = (CLEAN, CLEAN) if perturbation is None else (perturbation.name, perturbation.spec)
+    suffix = "" if perturbation is None else f"-{name}"
+    predictions_table(scored).to_csv(folder / f"predictions{suffix}.csv", index=False)
+    (folder / f"metrics{suffix}.json").write_text(json.dumps(metrics, indent=2))
+    return Condition(name, spec, scored, metrics)
+
+
+def _metrics(
+    scored: pd.DataFrame,
+    manifest: Manifest,
+    video_column: str | None,
+    video_aggregate: str,
+    provenance: dict | None,
+) -> dict:
+    from fairdf.metrics import compute_metrics
+    from fairdf.metrics.videos import default_video_column
+
+    metrics = compute_metrics(
+        scored,
+        manifest.scheme,
+        video_column=default_video_column(scored, video_column),
+        video_aggregate=video_aggregate,
+    ).to_json_dict()
+    if provenance is not None:
+        metrics["meta"]["checkpoint"] = provenance
+    return metrics
+
+
+def _write_robustness(folder: Path, rows: list[dict]) -> None:
+    document = {
+        "conditions": rows,
+        "note": "values are fractions; change = condition - clean; fairness over the "
+        "intersectional groups; *_change_interval: paired 95% bootstrap interval of the change "
+        "(1000 resamples of the same images; null: undefined)",
+    }
+    (folder / "robustness.json").write_text(json.dumps(document, indent=2, allow_nan=False))
+    robustness_frame(rows).to_csv(folder / "robustness.csv")
 
 
 def checkpoint_provenance(info: CheckpointInfo) -> dict:
@@ -136,11 +202,20 @@ def paper_table(results: list[TestSetResult]) -> pd.DataFrame:
         row = {"n": result.metrics["overall"]["n"], "AUC": result.metrics["overall"]["auc"]}
         for key in PAPER_METRICS:
             row[key] = fairness.get(key)
+        if "video" in result.metrics:  # video level beside frame level
+            row["videos"] = result.metrics["video"]["overall"]["n"]
+            row["video AUC"] = result.metrics["video"]["overall"]["auc"]
         rows[result.name] = row
     table = pd.DataFrame.from_dict(rows, orient="index")
-    for column in ("AUC", "F_FPR", "F_OAE", "F_DP", "F_MEO"):
-        table[column] = pd.to_numeric(table[column], errors="coerce") * 100
+    for column in ("AUC", "F_FPR", "F_OAE", "F_DP", "F_MEO", "video AUC"):
+        if column in table.columns:
+            table[column] = pd.to_numeric(table[column], errors="coerce") * 100
     return table.round(2)
+
+
+def robustness_tables(results: list[TestSetResult]) -> dict[str, pd.DataFrame]:
+    """Printed robustness table (percent) of each test set that has perturbations."""
+    return {r.name: robustness_frame(r.robustness) for r in results if r.robustness}
 
 
 def undefined_notes(results: list[TestSetResult]) -> list[str]:

@@ -98,7 +98,7 @@ def _metadata(trainer: Trainer, state: SavedState) -> dict[str, Any]:
 
 def _write_info(folder: Path, trainer: Trainer, metadata: dict, *, state) -> None:
     write_checkpoint_files(
-        folder, state, trainer.model.config, scheme=trainer.data.scheme.name, metadata=metadata
+        folder, state, trainer.model.config, scheme=trainer.data.scheme, metadata=metadata
     )
 
 

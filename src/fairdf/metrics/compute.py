@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,8 +20,9 @@ from fairdf.metrics.detection import (
     predicted_fake,
     rates_from_counts,
 )
-from fairdf.metrics.fairness import fairness_exclusions, fairness_metrics, fairness_of_table
-from fairdf.metrics.predictions import PredictionTable, prepare_predictions
+from fairdf.metrics.disparity import disparity_section
+from fairdf.metrics.fairness import fairness_exclusions, fairness_metrics, fairness_of_table, gap
+from fairdf.metrics.predictions import REFERENCE_CONVENTION, PredictionTable, prepare_predictions
 from fairdf.metrics.reference import (
     REFERENCE_EER,
     REFERENCE_RULE,
@@ -29,6 +30,8 @@ from fairdf.metrics.reference import (
     reference_fairness_metrics,
     removed_groups,
 )
+from fairdf.metrics.scored import covariance_fairness, fake_logits, group_calibration_error
+from fairdf.metrics.videos import video_predictions
 from fairdf.metrics.views import OVERALL, View, build_views, column_view, overall_view
 
 OVERALL_COLUMNS = ("n", "auc", "acc", "eer", "ap", "fpr", "tpr")
@@ -40,8 +43,9 @@ class MetricsResult:
     """Metrics of one predictions table; NaN marks an undefined value (null in JSON).
 
     `groups` maps each view to its group table (rows = groups, columns =
-    `detection.GROUP_COLUMNS`); `intervals` (bootstrap) mirrors overall/fairness/groups
-    with (low, high) pairs.
+    `detection.GROUP_COLUMNS`, ppv, npv, ece); `intervals` (bootstrap) mirrors
+    overall/fairness/groups with (low, high) pairs (count-based metrics only);
+    `disparity` is `disparity.disparity_section`; `video` the same result per video.
     """
 
     overall: dict[str, float]
@@ -50,6 +54,8 @@ class MetricsResult:
     excluded: list[dict[str, str | None]]
     meta: dict[str, Any]
     intervals: dict[str, Any] | None = None
+    disparity: dict[str, Any] | None = None
+    video: MetricsResult | None = None
 
     def to_json_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict: fractions, null for undefined values (never NaN)."""
@@ -71,7 +77,22 @@ class MetricsResult:
         }
         if self.intervals is not None:
             result["intervals"] = self.intervals
+        if self.disparity is not None:
+            result["disparity"] = _json_numbers(self.disparity)
+        if self.video is not None:
+            result["video"] = self.video.to_json_dict()
         return result
+
+
+def _json_numbers(value: Any) -> Any:
+    """Nested dicts/lists with NaN -> None; booleans, text and None kept."""
+    if isinstance(value, dict):
+        return {k: _json_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_numbers(v) for v in value]
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    return _json_number(value)
 
 
 def _json_number(value: Any) -> int | float | None:
@@ -95,6 +116,9 @@ def compute_metrics(
     cluster_by: str | None = None,
     seed: int = 0,
     statistics: dict[tuple[str, ...], np.ndarray] | None = None,
+    video_column: str | None = None,
+    video_aggregate: str = "mean",
+    reference_groups: Mapping[str, str] | None = None,
 ) -> MetricsResult:
     """Overall, per-group and fairness metrics of `table`, optionally with bootstrap intervals.
 
@@ -103,7 +127,11 @@ def compute_metrics(
     intervals at level `ci` from resampling rows, or whole clusters of `cluster_by`;
     `statistics` gives those resamples' values precomputed (e.g. by the paired bootstrap
     of `fairdf.metrics.paired`) instead of drawing them here.
+    With `video_column`, `result.video` holds the same metrics of the videos (frame
+    scores aggregated by `video_aggregate`; its bootstrap resamples videos).
+    `reference_groups` maps a view to its disparity reference group (default: largest).
     """
+    by = list(by)
     _check_options(threshold, n_bootstrap, ci, cluster_by)
     if not isinstance(table, PredictionTable):
         table = prepare_predictions(table, scheme, reference_convention=reference_convention)
@@ -117,6 +145,7 @@ def compute_metrics(
     else:
         predicted = predicted_fake(table.score, threshold)
     result = _point_estimates(table, views, predicted)
+    result.disparity = disparity_section(result.groups, reference_groups)
     result.meta.update(
         threshold=float(threshold),
         rule=REFERENCE_RULE if table.reference else PREDICTION_RULE,
@@ -136,7 +165,7 @@ def compute_metrics(
             n_bootstrap,
             clusters=clusters,
             seed=seed,
-            fairness=reference_fairness_metrics if table.reference else fairness_metrics,
+            fairness=_reference_and_more_fairness if table.reference else fairness_metrics,
         )
     if n_bootstrap:
         interval = _IntervalBuilder(statistics, ci)
@@ -144,7 +173,28 @@ def compute_metrics(
         # resamples where a statistic was undefined (e.g. no real image drawn for a
         # group); its interval uses the other resamples
         result.meta["bootstrap_undefined"] = interval.undefined
+    if video_column is not None:
+        videos = video_predictions(table, video_column, video_aggregate, constant=by)
+        result.video = compute_metrics(
+            videos,
+            by=by,
+            threshold=threshold,
+            n_bootstrap=n_bootstrap,
+            ci=ci,
+            seed=seed,
+            reference_groups=reference_groups,
+        )
+        result.video.meta.update(video_column=video_column, video_aggregate=video_aggregate)
+        result.meta.update(video_column=video_column, video_aggregate=video_aggregate)
     return result
+
+
+def _reference_and_more_fairness(rates, totals) -> dict:
+    """Bootstrap fairness under the reference convention: the reference script's numbers,
+    and fairdf's other metrics (those the script does not print) beside them."""
+    values = fairness_metrics(rates, totals)
+    values.update(reference_fairness_metrics(rates, totals))
+    return values
 
 
 def _point_estimates(
@@ -159,13 +209,17 @@ def _point_estimates(
     groups = {
         view.name: group_table(view, label, score, predicted, nearest_eer=nearest) for view in views
     }
-    if table.reference:
-        fairness = {
-            view.name: _reference_fairness(view, groups[view.name], label, predicted, overall_row)
-            for view in views
-        }
-    else:
-        fairness = {name: fairness_of_table(t, overall_row) for name, t in groups.items()}
+    for view in views:
+        groups[view.name]["ece"] = group_calibration_error(view, label, score)
+    fairness = {name: fairness_of_table(t, overall_row) for name, t in groups.items()}
+    _add_scored_metrics(table, views, groups, fairness)
+    if table.reference:  # the reference script's numbers replace those it prints
+        for view in views:
+            values = _reference_fairness(view, groups[view.name], label, predicted, overall_row)
+            if all(value is None or np.isnan(value) for value in values.values()):
+                # no group left (the reference script stops): nothing of the view is defined
+                values = dict.fromkeys(fairness[view.name])
+            fairness[view.name].update(values)
     excluded = group_exclusions(OVERALL, overall_table)
     for name, group_metrics in groups.items():
         excluded += group_exclusions(name, group_metrics)
@@ -198,6 +252,26 @@ def _reference_fairness(
     totals = {name: np.float64(overall[name]) for name in ("fpr", "tpr")}
     values = reference_fairness_metrics(rates, totals)
     return {name: float(value) for name, value in values.items()}
+
+
+def _add_scored_metrics(
+    table: PredictionTable,
+    views: list[View],
+    groups: dict[str, pd.DataFrame],
+    fairness: dict[str, dict[str, float]],
+) -> None:
+    """ECE_gap, F_S, F_A and F_COV of every view (see `fairdf.metrics.scored`)."""
+    reference_logits = table.convention == REFERENCE_CONVENTION and "logit_fake" in table.frame
+    logit_fake = table.frame["logit_fake"].to_numpy() if reference_logits else None
+    logits = fake_logits(table.score, logit_fake)
+    intersectional = groups[views[0].name]["pr"].to_numpy(dtype=np.float64)
+    spread = float(gap(intersectional))
+    for view in views:
+        values = fairness[view.name]
+        values["ECE_gap"] = float(gap(groups[view.name]["ece"].to_numpy(dtype=np.float64)))
+        values["F_S"] = spread
+        values["F_A"] = (values["F_G"] + spread) / 2
+        values["F_COV"] = covariance_fairness(view, logits)
 
 
 def _check_options(threshold: float, n_bootstrap: int, ci: float, cluster_by: str | None) -> None:
@@ -237,7 +311,10 @@ def _intervals(result: MetricsResult, interval: _IntervalBuilder) -> dict[str, A
         },
         "fairness": {
             view: {
+                # score-based metrics (ECE_gap, F_S, F_A, F_COV) have no interval
                 metric: interval(point, "fairness", view, metric)
+                if ("fairness", view, metric) in interval.statistics
+                else None
                 for metric, point in values.items()
             }
             for view, values in result.fairness.items()

@@ -26,6 +26,7 @@ from fairdf.metrics.views import View
 
 COUNT_NAMES = ("n", "n_real", "n_fake")
 RATE_NAMES = ("acc", "fpr", "tpr", "tnr", "fnr", "pr")
+PREDICTIVE_NAMES = ("ppv", "npv")  # precision of the fake and of the real calls
 SCORE_METRIC_NAMES = ("auc", "eer", "ap")
 GROUP_COLUMNS = (
     "n",
@@ -70,7 +71,9 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 def rates_from_counts(counts: np.ndarray) -> dict[str, np.ndarray]:
     """Counts (..., G, 2, 2) -> `n`, `n_real`, `n_fake` and the rates, each (..., G).
 
-    `pr` is the predicted-fake share, `nr` the predicted-real share; rates undefined for a group are NaN.
+    `pr` is the predicted-fake share, `nr` the predicted-real share; `ppv` (precision) and
+    `npv` are the shares of correct calls among the images called fake / real; rates
+    undefined for a group are NaN.
     """
     true_negative, false_positive = counts[..., 0, 0], counts[..., 0, 1]
     false_negative, true_positive = counts[..., 1, 0], counts[..., 1, 1]
@@ -88,6 +91,8 @@ def rates_from_counts(counts: np.ndarray) -> dict[str, np.ndarray]:
         "fnr": _ratio(false_negative, n_fake),
         "pr": _ratio(false_positive + true_positive, n),
         "nr": _ratio(true_negative + false_negative, n),
+        "ppv": _ratio(true_positive, true_positive + false_positive),
+        "npv": _ratio(true_negative, true_negative + false_negative),
     }
 
 
@@ -145,14 +150,14 @@ def group_table(
     *,
     nearest_eer: bool = False,
 ) -> pd.DataFrame:
-    """One row per group of `view` (absent groups included), columns `GROUP_COLUMNS`."""
+    """One row per group of `view` (absent groups included): `GROUP_COLUMNS`, ppv, npv."""
     counts = confusion_counts(view.codes, label, predicted, view.n_groups)
     scores = _score_metrics_by_group(view, label, score, nearest_eer)
     columns = {**rates_from_counts(counts), **scores}
     table = pd.DataFrame(columns, index=pd.Index(view.names, name="group"))
     for name in COUNT_NAMES:
         table[name] = table[name].astype(np.int64)
-    return table[list(GROUP_COLUMNS)]
+    return table[[*GROUP_COLUMNS, *PREDICTIVE_NAMES]]
 
 
 def group_exclusions(view: str, table: pd.DataFrame) -> list[dict[str, str | None]]:
@@ -172,4 +177,8 @@ def group_exclusions(view: str, table: pd.DataFrame) -> list[dict[str, str | Non
             exclude(str(group), ("fpr", "tnr", *SCORE_METRIC_NAMES), "no real images")
         if row["n_fake"] == 0:
             exclude(str(group), ("tpr", "fnr", *SCORE_METRIC_NAMES), "no fake images")
+        if np.isnan(row["ppv"]):
+            exclude(str(group), ("ppv",), "no image called fake")
+        if np.isnan(row["npv"]):
+            exclude(str(group), ("npv",), "no image called real")
     return entries

@@ -17,6 +17,9 @@ that rate is defined (BER needs both classes in the group). A sum or gap over fe
 than 2 groups says nothing about fairness, so a metric with such a term is undefined
 (NaN, reported as null with its reason). All functions accept a leading batch axis
 (bootstrap resamples): rates (..., G), overall rates (...).
+
+`fairness_metrics` also returns the count-based `parity.PARITY_METRICS` (predictive
+parity, ratio forms, F_G); the score-based ones live in `fairdf.metrics.scored`.
 """
 
 from __future__ import annotations
@@ -25,6 +28,14 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+
+from fairdf.metrics.parity import (
+    PARITY_METRICS,
+    PARITY_TERMS,
+    SCORED_METRICS,
+    SCORED_TERMS,
+    parity_metrics,
+)
 
 FAIRNESS_METRICS = (
     "F_FPR",
@@ -36,6 +47,8 @@ FAIRNESS_METRICS = (
     "AUC_gap",
     "ErrorRate_gap",
 )
+# every per-view metric of a result: these, the count-based parity ones, the score-based ones
+VIEW_METRICS = (*FAIRNESS_METRICS, *PARITY_METRICS, *SCORED_METRICS)
 # the per-group rates ("terms") each metric is built from
 METRIC_TERMS: dict[str, tuple[str, ...]] = {
     "F_FPR": ("fpr",),
@@ -46,9 +59,13 @@ METRIC_TERMS: dict[str, tuple[str, ...]] = {
     "FPR_gap": ("fpr",),
     "AUC_gap": ("auc",),
     "ErrorRate_gap": ("ber",),
+    **PARITY_TERMS,
+    **SCORED_TERMS,
 }
-RATE_COLUMNS = ("acc", "fpr", "tpr", "tnr", "fnr", "pr", "auc")
-TERM_LABELS = {"ber": "balanced error rate", "pr": "PR", "acc": "ACC"}
+RATE_COLUMNS = ("acc", "fpr", "tpr", "tnr", "fnr", "pr", "auc", "ppv", "npv")
+TERM_LABELS = {"ber": "balanced error rate", "pr": "PR", "acc": "ACC", "ece": "ECE"}
+# why a predictive value is undefined (the other rates: no real / no fake images)
+PREDICTIVE_CAUSES = {"ppv": "no image called fake", "npv": "no image called real"}
 MIN_GROUPS = 2
 
 
@@ -77,7 +94,10 @@ def _enough(*terms: np.ndarray) -> np.ndarray:
 def fairness_metrics(
     rates: Mapping[str, np.ndarray], overall: Mapping[str, np.ndarray]
 ) -> dict[str, np.ndarray]:
-    """All `FAIRNESS_METRICS` from group rates (..., G) (acc, fpr, tpr, tnr, fnr, pr, auc)."""
+    """`FAIRNESS_METRICS` and `PARITY_METRICS` from group rates (..., G) (`RATE_COLUMNS`).
+
+    `overall` holds the whole set's fpr, tpr and pr (...).
+    """
     fpr_terms = deviations(rates["fpr"], overall["fpr"])
     tpr_terms = deviations(rates["tpr"], overall["tpr"])
     # summed group by group, as the reference does (same float rounding)
@@ -92,13 +112,14 @@ def fairness_metrics(
         "FPR_gap": rate_gaps[0],
         "AUC_gap": gap(rates["auc"]),
         "ErrorRate_gap": gap(balanced_error_rate(rates["tpr"], rates["tnr"])),
+        **parity_metrics(rates, overall, gap),
     }
 
 
 def fairness_of_table(table: pd.DataFrame, overall: Mapping[str, float]) -> dict[str, float]:
     """`fairness_metrics` of one view's group table (rows = groups) -> floats (NaN = null)."""
     rates = {name: table[name].to_numpy(dtype=np.float64) for name in RATE_COLUMNS}
-    totals = {name: np.float64(overall[name]) for name in ("fpr", "tpr")}
+    totals = {name: np.float64(overall[name]) for name in ("fpr", "tpr", "pr")}
     return {name: float(value) for name, value in fairness_metrics(rates, totals).items()}
 
 
@@ -114,11 +135,15 @@ def fairness_exclusions(
     Groups without images are not listed here (they have their own "no images" entry).
     """
     defined = {name: table[name].notna().to_numpy() for name in RATE_COLUMNS}
+    if "ece" in table.columns:
+        defined["ece"] = table["ece"].notna().to_numpy()
     defined["ber"] = defined["tpr"] & defined["tnr"]
     cause = np.where(table["n_real"].to_numpy() == 0, "no real images", "no fake images")
     present = table["n"].to_numpy() > 0
     entries: list[dict[str, str | None]] = []
     for metric, terms in METRIC_TERMS.items():
+        if metric not in values:
+            continue
         if np.isnan(values[metric]):
             short = next((t for t in terms if defined[t].sum() < MIN_GROUPS), terms[0])
             reason = f"fewer than {MIN_GROUPS} groups with a defined {_term_label(short)}"
@@ -127,7 +152,8 @@ def fairness_exclusions(
         for position, group in enumerate(table.index):
             missing = [_term_label(t) for t in terms if not defined[t][position]]
             if present[position] and missing:
-                reason = f"{cause[position]}: {', '.join(missing)} undefined"
+                why = PREDICTIVE_CAUSES.get(terms[0], cause[position])
+                reason = f"{why}: {', '.join(missing)} undefined"
                 entries.append(
                     {"view": view, "group": str(group), "metric": metric, "reason": reason}
                 )

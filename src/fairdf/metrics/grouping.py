@@ -4,6 +4,7 @@ Three ways to give it, checked against each other when several are present:
 - group ids: `intersec_label` (or `group_id`), numbered as in the scheme;
 - the reference's attribute columns `ismale,isasian,iswhite,isblack` (1 / -1);
 - name columns `gender` (male / nonmale, also female / non-male) and `race`.
+A scheme declared by its attributes (`fairdf.data.attributes`) reads its own columns.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from fairdf.data.attributes import AttributeScheme
 from fairdf.data.groups import GENDERS, SCHEMES, GroupScheme, detect_scheme, get_scheme
 from fairdf.errors import DataError
 from fairdf.metrics.problems import Problems, shown
@@ -61,6 +63,8 @@ def resolve_scheme(
 
 def group_ids(frame: pd.DataFrame, scheme: GroupScheme, problems: Problems) -> np.ndarray:
     """Group id per row (n,) int64; rows with a problem get -1 and are reported."""
+    if isinstance(scheme, AttributeScheme):
+        return _ids_from_declared(frame, scheme, problems)
     found = []
     if (column := id_column(frame)) is not None:
         found.append((column, _ids_from_id_column(frame, column, scheme, problems)))
@@ -76,6 +80,25 @@ def group_ids(frame: pd.DataFrame, scheme: GroupScheme, problems: Problems) -> n
     for other_name, other in found[1:]:
         _check_agreement(first_name, ids, other_name, other, scheme, problems)
     return ids
+
+
+def _ids_from_declared(
+    frame: pd.DataFrame, scheme: AttributeScheme, problems: Problems
+) -> np.ndarray:
+    missing = [c for c in scheme.columns if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"{problems.source}: no column '{missing[0]}' of the attribute scheme "
+            f"({', '.join(scheme.columns)}); columns are {', '.join(map(str, frame.columns))}"
+        )
+    for (column, values), index in zip(scheme.attributes, scheme.value_indices(frame), strict=True):
+        problems.add_rows(
+            column,
+            index < 0,
+            lambda i, c=column: f"{shown(frame[c].iloc[i])} is not a declared value",
+            f"use one of {', '.join(values)}",
+        )
+    return scheme.ids_from_frame(frame)
 
 
 def _attribute_columns(frame: pd.DataFrame) -> list[str]:

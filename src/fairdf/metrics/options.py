@@ -20,7 +20,7 @@ from fairdf.metrics.predictions import PredictionTable, read_predictions
 class MetricOptions:
     """Scheme, extra views, score convention, decision threshold and bootstrap settings."""
 
-    scheme: str | None = None  # None: detect from the file
+    scheme: Any = None  # a scheme name or a declared AttributeScheme; None: detect
     by: tuple[str, ...] = ()  # extra columns to measure fairness across
     reference_convention: bool = False  # score = sigmoid(logit_fake), as the reference
     threshold: float = 0.5  # predicted fake when score > threshold
@@ -28,15 +28,21 @@ class MetricOptions:
     ci: float = 0.95
     cluster_by: str | None = None  # resample whole clusters of this column
     seed: int = 0
+    video_column: str | None = None  # None: 'video' when the predictions have it; 'none': off
+    video_aggregate: str = "mean"  # a video's score from its frame scores: mean, median, max
+    reference_groups: tuple[tuple[str, str], ...] = ()  # (view, group) disparity references
 
     def as_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        # shallow: a declared attribute scheme stays an object
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
 
 def measure_predictions(
     path: str | os.PathLike, options: MetricOptions
 ) -> tuple[PredictionTable, MetricsResult]:
     """Read the predictions CSV at `path` and compute its metrics with `options`."""
+    from fairdf.metrics.videos import default_video_column
+
     table = read_predictions(path, options.scheme, options.reference_convention)
     result = compute_metrics(
         table,
@@ -46,5 +52,8 @@ def measure_predictions(
         ci=options.ci,
         cluster_by=options.cluster_by,
         seed=options.seed,
+        video_column=default_video_column(table.frame, options.video_column),
+        video_aggregate=options.video_aggregate,
+        reference_groups=dict(options.reference_groups),
     )
     return table, result

@@ -23,6 +23,7 @@ import pandas as pd
 from scipy.special import expit
 
 from fairdf.csvheader import duplicate_message, header_names
+from fairdf.data.attributes import AttributeScheme
 from fairdf.data.groups import GroupScheme
 from fairdf.errors import DataError
 from fairdf.metrics.grouping import group_ids, resolve_scheme
@@ -122,13 +123,23 @@ def prepare_predictions(
     group = group_ids(frame, resolved, problems)
     problems.raise_if_any()
     normalised = frame.assign(
-        label=label.astype(np.int8),
-        score=score,
-        group=group,
-        gender=pd.Categorical.from_codes(group // len(resolved.races), ("male", "nonmale")),
-        race=pd.Categorical.from_codes(group % len(resolved.races), resolved.races),
+        label=label.astype(np.int8), score=score, group=group, **_attribute_names(resolved, group)
     )
     return PredictionTable(normalised, resolved, source, convention, first_line)
+
+
+def _attribute_names(scheme, group: np.ndarray) -> dict[str, pd.Categorical]:
+    """The normalised value of each attribute column per row (gender and race by default)."""
+    if isinstance(scheme, AttributeScheme):
+        codes = scheme.attribute_codes(group)
+        return {
+            column: pd.Categorical.from_codes(code, values)
+            for (column, values), code in zip(scheme.attributes, codes, strict=True)
+        }
+    return {
+        "gender": pd.Categorical.from_codes(group // len(scheme.races), ("male", "nonmale")),
+        "race": pd.Categorical.from_codes(group % len(scheme.races), scheme.races),
+    }
 
 
 def _listed(frame: pd.DataFrame) -> str:

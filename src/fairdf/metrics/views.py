@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from fairdf.data.attributes import AttributeScheme
 from fairdf.data.groups import GENDERS
 from fairdf.errors import DataError
 from fairdf.metrics.predictions import PredictionTable
@@ -40,8 +41,14 @@ def overall_view(n_rows: int) -> View:
 
 
 def scheme_views(table: PredictionTable) -> list[View]:
-    """Intersectional groups, gender and race of the table's scheme."""
+    """Intersectional groups, then each attribute (gender and race by default)."""
     scheme, group = table.scheme, table.group
+    if isinstance(scheme, AttributeScheme):
+        codes = scheme.attribute_codes(group)
+        views = [View("intersectional", group, scheme.group_names)]
+        for (column, values), code in zip(scheme.attributes, codes, strict=True):
+            views.append(View(column, code.astype(np.int64), values))
+        return views
     n_races = len(scheme.races)
     return [
         View("intersectional", group, scheme.group_names),
@@ -72,8 +79,8 @@ def build_views(table: PredictionTable, by: Iterable[str] = ()) -> list[View]:
     """The scheme's views followed by one view per `by` column."""
     views = scheme_views(table)
     for column in by:
-        if column in ("gender", "race"):
-            continue  # built-in views, from the normalised names
+        if column in (view.name for view in views[1:]):
+            continue  # the scheme's attribute views, from the normalised names
         if column in (OVERALL, *(view.name for view in views)):
             raise DataError(f"--by {column}: '{column}' is already a view; choose another column")
         views.append(column_view(table, column))

@@ -59,6 +59,9 @@ def write_report(
     threshold: float = 0.5,
     seed: int = 0,
     reference_convention: bool = False,
+    video_column: str | None = None,
+    video_aggregate: str = "mean",
+    reference_groups: dict[str, str] | None = None,
 ) -> ReportPaths:
     """Write the report of `source` (predictions CSV, run directory or demo folder).
 
@@ -80,6 +83,9 @@ def write_report(
         threshold=threshold,
         seed=seed,
         reference_convention=reference_convention,
+        video_column=video_column,
+        video_aggregate=video_aggregate,
+        reference_groups=tuple((reference_groups or {}).items()),
     )
     save_report(build_document(inputs, options), paths)
     return paths

@@ -13,6 +13,13 @@ from fairdf.metrics.reference import removal_warning
 from fairdf.metrics.views import build_views
 from fairdf.report import figures
 from fairdf.report.document import Document, Figure, Section
+from fairdf.report.evaluation import (
+    disparity_table,
+    parity_table,
+    robustness_table,
+    video_group_tables,
+    video_tables,
+)
 from fairdf.report.sources import (
     LOG_NAME,
     ReportInputs,
@@ -31,6 +38,8 @@ from fairdf.report.tables import (
     slug,
     validation_tables,
 )
+
+ROBUSTNESS_NAME = "robustness.json"
 
 
 @dataclass(frozen=True)
@@ -146,7 +155,23 @@ def prediction_sections(
     table: PredictionTable, result: MetricsResult, options: ReportOptions
 ) -> list[Section]:
     """Summary, excluded values, group tables and the figures of the test predictions."""
-    summary = Section("summary", "Summary", tables=[overall_table(result), fairness_table(result)])
+    summary = Section(
+        "summary",
+        "Summary",
+        tables=[
+            overall_table(result),
+            fairness_table(result),
+            parity_table(result),
+            *video_tables(result),
+        ],
+    )
+    if result.video is not None:
+        meta = result.meta
+        summary.paragraphs.append(
+            f"Video level: frames grouped by column '{meta['video_column']}', a video's "
+            f"score is the {meta['video_aggregate']} of its frame scores; its intervals "
+            "resample videos."
+        )
     excluded = Section("excluded", "Excluded values", alert=bool(result.excluded))
     listed = excluded_table(result.excluded)
     if listed is None:
@@ -168,7 +193,31 @@ def prediction_sections(
         )
         excluded.tables.append(resampled)
     groups = Section("groups", "Groups", tables=[group_table(result, v) for v in result.groups])
-    return [summary, excluded, groups, *_prediction_figures(table, result, options)]
+    groups.tables += video_group_tables(result)
+    disparity = Section("disparity", "Disparity", tables=[disparity_table(result)])
+    sections = [summary, excluded, groups, disparity]
+    robustness = _robustness_section(table.source)
+    if robustness is not None:
+        sections.append(robustness)
+    return [*sections, *_prediction_figures(table, result, options)]
+
+
+def _robustness_section(source: str) -> Section | None:
+    """The robustness table of `fairdf test --perturb`, read from beside the predictions."""
+    import json
+
+    path = Path(source).parent / ROBUSTNESS_NAME
+    if not path.is_file():
+        return None
+    try:
+        rows = json.loads(path.read_text())["conditions"]
+    except (ValueError, KeyError, TypeError):
+        raise DataError(f"{path}: not a robustness table written by fairdf test") from None
+    text = (
+        "The same test images scored clean and under each perturbation (one predictions "
+        "file per condition beside the clean one)."
+    )
+    return Section("robustness", "Robustness", [text], tables=[robustness_table(rows)])
 
 
 def _prediction_figures(

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fairdf.metrics import FAIRNESS_METRICS, GROUP_COLUMNS, MetricsResult
+from fairdf.metrics.fairness import VIEW_METRICS
 from fairdf.report.document import Cell, Table
 
 DETECTION_COLUMNS = ("auc", "acc", "eer", "ap", "fpr", "tpr")
@@ -119,7 +120,7 @@ def excluded_table(excluded: Sequence[Mapping[str, Any]]) -> Table | None:
             continue
         cause, _, _ = str(entry["reason"]).partition(": ")
         undefined, left_out = merged.setdefault((view, str(group), cause), ([], []))
-        if metric in FAIRNESS_METRICS:
+        if metric in VIEW_METRICS:
             left_out.append(header(metric))
         else:
             undefined.append("every metric" if metric == "all" else header(metric))
