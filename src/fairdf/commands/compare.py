@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
-    from fairdf.compare import CompareOptions, compare_models, format_comparisons
+    from fairdf.compare import compare_models, format_comparisons
     from fairdf.errors import ConfigError
     from fairdf.io import write_text_atomic
 
@@ -44,16 +44,7 @@ def run(args: argparse.Namespace) -> int:
         from fairdf.report import report_paths as paths_of
 
         report_paths = paths_of(args.report)
-    options = CompareOptions(
-        scheme=args.scheme,
-        by=tuple(args.by),
-        threshold=args.threshold,
-        reference_convention=args.reference_convention,
-        n_bootstrap=args.bootstrap,
-        ci=args.ci,
-        cluster_by=args.cluster_by,
-        seed=args.seed,
-    )
+    options = compare_options(args)
     comparisons = compare_models(args.predictions, args.names, args.baseline, options)
     text = format_comparisons(comparisons)
     if report_paths is not None:
@@ -69,3 +60,19 @@ def run(args: argparse.Namespace) -> int:
         if written:
             print(f"\nwrote {written}")
     return 0
+
+
+def compare_options(args: argparse.Namespace):
+    """The `CompareOptions` of parsed `compare` (or multi-file `report`) arguments."""
+    from fairdf.compare import CompareOptions
+
+    return CompareOptions(
+        scheme=args.scheme,
+        by=tuple(args.by),
+        threshold=args.threshold,
+        reference_convention=args.reference_convention,
+        n_bootstrap=args.bootstrap,
+        ci=args.ci,
+        cluster_by=args.cluster_by,
+        seed=args.seed,
+    )

@@ -47,23 +47,15 @@ def run(args: argparse.Namespace) -> int:
 def _run_comparison(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from fairdf.compare import CompareOptions, compare_models
+    from fairdf.commands.compare import compare_options
+    from fairdf.compare import compare_models
     from fairdf.report import report_paths, save_report
     from fairdf.report.compare import comparison_document
 
     first = Path(args.source[0])
     folder = first.parent if first.is_file() else first
     paths = report_paths(args.out or folder / "comparison.html")
-    options = CompareOptions(
-        scheme=args.scheme,
-        by=tuple(args.by),
-        threshold=args.threshold,
-        reference_convention=args.reference_convention,
-        n_bootstrap=args.bootstrap,
-        ci=args.ci,
-        cluster_by=args.cluster_by,
-        seed=args.seed,
-    )
+    options = compare_options(args)
     comparisons = compare_models(args.source, args.names, args.baseline, options)
     save_report(comparison_document(comparisons, options), paths)
     print(f"wrote {paths.html}\n  and {paths.markdown} with figures in {paths.figures}")
