@@ -64,15 +64,7 @@ def run(args: argparse.Namespace) -> int:
 
 def compare_options(args: argparse.Namespace):
     """The `CompareOptions` of parsed `compare` (or multi-file `report`) arguments."""
+    from fairdf.commands.metric_options import metric_options
     from fairdf.compare import CompareOptions
 
-    return CompareOptions(
-        scheme=args.scheme,
-        by=tuple(args.by),
-        threshold=args.threshold,
-        reference_convention=args.reference_convention,
-        n_bootstrap=args.bootstrap,
-        ci=args.ci,
-        cluster_by=args.cluster_by,
-        seed=args.seed,
-    )
+    return CompareOptions(**metric_options(args).as_dict())

@@ -1,6 +1,6 @@
 """`compare_models`: every model's metrics and its paired differences from the baseline.
 
-result = compare_models(["a.csv", "b.csv"], names=["A", "B"], n_bootstrap=2000)
+result = compare_models(["a.csv", "b.csv"], names=["A", "B"], options=CompareOptions())
 result.to_json_dict()   # {"models", "baseline", "differences", "meta"} (one test set)
 """
 
@@ -15,6 +15,7 @@ from typing import Any
 from fairdf.compare.inputs import SINGLE, Models, read_matched, resolve_models
 from fairdf.errors import ConfigError
 from fairdf.metrics import MetricsResult, PredictionTable, compute_metrics, predicted_fake
+from fairdf.metrics.options import MetricOptions
 from fairdf.metrics.paired import (
     Difference,
     Key,
@@ -26,17 +27,10 @@ from fairdf.metrics.views import build_views, column_view, overall_view
 
 
 @dataclass(frozen=True)
-class CompareOptions:
-    """The options of `fairdf metrics`, plus the paired bootstrap's."""
+class CompareOptions(MetricOptions):
+    """The options of `fairdf metrics`; the paired bootstrap draws 2000 resamples by default."""
 
-    scheme: str | None = None
-    by: tuple[str, ...] = ()
-    threshold: float = 0.5
-    reference_convention: bool = False
-    n_bootstrap: int = 2000
-    ci: float = 0.95
-    cluster_by: str | None = None
-    seed: int = 0
+    bootstrap: int = 2000
 
 
 @dataclass
@@ -125,9 +119,9 @@ def compare_models(
     options: CompareOptions = CompareOptions(),
 ) -> ComparisonSet:
     """Compare the models of `paths` (CSV files or `fairdf test` folders) test set by test set."""
-    if options.n_bootstrap < 1:
+    if options.bootstrap < 1:
         raise ConfigError(
-            f"--bootstrap {options.n_bootstrap}: the paired comparison needs at least 1 "
+            f"--bootstrap {options.bootstrap}: the paired comparison needs at least 1 "
             "resample (e.g. 2000)"
         )
     models = resolve_models(paths, names, baseline)
@@ -163,7 +157,7 @@ def compare_tables(
         [t.score for t in tables],
         predicted,
         views,
-        options.n_bootstrap,
+        options.bootstrap,
         clusters=clusters,
         seed=options.seed,
     )
@@ -172,7 +166,7 @@ def compare_tables(
             table,
             by=options.by,
             threshold=options.threshold,
-            n_bootstrap=options.n_bootstrap,
+            n_bootstrap=options.bootstrap,
             ci=options.ci,
             cluster_by=options.cluster_by,
             seed=options.seed,
@@ -186,7 +180,7 @@ def compare_tables(
     by_index = compare_to_baseline(points, statistics, keys, base, options.ci)
     differences = {models.names[i]: values for i, values in by_index.items()}
     meta = {
-        "n_bootstrap": options.n_bootstrap,
+        "n_bootstrap": options.bootstrap,
         "ci": options.ci,
         "cluster_by": options.cluster_by,
         "seed": options.seed,

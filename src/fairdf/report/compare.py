@@ -44,7 +44,7 @@ def comparison_document(comparisons: ComparisonSet, options: CompareOptions) -> 
         ("Generated", datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")),
         (
             "Intervals",
-            f"{100 * options.ci:g}% percentile intervals, {options.n_bootstrap} paired "
+            f"{100 * options.ci:g}% percentile intervals, {options.bootstrap} paired "
             f"resamples of {unit} (the same resample for every model), seed {options.seed}",
         ),
         ("Decision", f"fake if score > {options.threshold:g}"),
