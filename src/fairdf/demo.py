@@ -40,19 +40,45 @@ MAX_THREADS = 4
 
 
 def demo_threads() -> int:
-    """Threads for the demo: the idle cores (cores - 1-min load average), 1 to MAX_THREADS.
+    """Threads for the demo: the cores idle right now, 1 to MAX_THREADS.
 
     torch's CPU threads spin-wait for each other; with more threads than idle cores a
     busy machine slows every step many times over, so the demo never asks for more.
+    The idle share is sampled over half a second (`/proc/stat`), not read from the
+    1-minute load average, which still counts the `pip install` that ran just before.
     """
     import os
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    idle = (cores or 1) - (os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0)
+    cores = cores or 1
+    idle = idle_cores(cores)
+    if idle is None:
+        idle = cores - (os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0)
     limit = MAX_THREADS
     if os.environ.get("OMP_NUM_THREADS", "").isdigit():  # an explicit limit is kept
         limit = min(limit, max(1, int(os.environ["OMP_NUM_THREADS"])))
     return max(1, min(limit, int(idle + 0.5)))
+
+
+def idle_cores(cores: int, window: float = 0.5) -> float | None:
+    """Idle share of all CPU time over `window` seconds, times `cores`; None if unknown."""
+    try:
+        idle_before, total_before = cpu_times()
+        time.sleep(window)
+        idle_after, total_after = cpu_times()
+    except (OSError, ValueError, IndexError):
+        return None
+    total = total_after - total_before
+    if total <= 0:
+        return None
+    return cores * (idle_after - idle_before) / total
+
+
+def cpu_times() -> tuple[int, int]:
+    """(idle + iowait, all) jiffies of the machine, from the first line of /proc/stat."""
+    with open("/proc/stat") as stat:
+        values = [int(value) for value in stat.readline().split()[1:9]]
+    return values[3] + values[4], sum(values)
 
 
 def run_demo(

@@ -65,6 +65,7 @@ def _records(run: Path) -> list[dict]:
     records = [json.loads(line) for line in lines]
     for record in records:
         record.pop("seconds")
+        record.pop("train_seconds")
     return records
 
 

@@ -32,7 +32,7 @@ def _shape_text(tensor: torch.Tensor) -> str:
 
 
 def test_registry_lists_the_paper_encoders():
-    assert set(encoder_names()) == {*TIMM_CHANNELS, "tiny"}
+    assert set(encoder_names()) == {*TIMM_CHANNELS, "tiny", "tiny32"}
 
 
 def test_unknown_encoder_lists_valid_names():
@@ -54,12 +54,17 @@ def test_timm_encoders_adapt_to_encoder_channels(name):
     assert encoder.adapter[0].bias is not None
 
 
-@pytest.mark.parametrize("size", [32, 64, 100, 256])
-def test_tiny_encoder_accepts_any_size(size):
-    encoder = create_encoder("tiny", out_channels=512)
+@pytest.mark.parametrize(("name", "stride"), [("tiny", 16), ("tiny32", 32)])
+@pytest.mark.parametrize("size", [64, 100, 256])
+def test_tiny_encoders_accept_any_size(name, stride, size):
+    encoder = create_encoder(name, out_channels=512)
     features = encoder(torch.randn(2, 3, size, size))
-    expected = -(-size // 16)
+    expected = -(-size // stride)
     assert tuple(features.shape) == (2, 512, expected, expected)
+
+
+def test_tiny_encoder_accepts_32_px():
+    assert tuple(create_encoder("tiny")(torch.randn(1, 3, 32, 32)).shape) == (1, 512, 2, 2)
 
 
 def test_xception_features_end_at_bn4_without_relu():

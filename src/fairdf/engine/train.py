@@ -168,12 +168,14 @@ def _run_epoch(trainer: Trainer, session: RunSession, epoch: int, state: SavedSt
     started = time.perf_counter()
     lr = trainer.optimizer.param_groups[0]["lr"]
     train_log = train_one_epoch(trainer, epoch)
+    train_seconds = time.perf_counter() - started  # the steps and their data loading
     trainer.scheduler.step()
     record = {"epoch": epoch + 1, "lr": lr, "world_size": context.world_size, "train": train_log}
     best, best_epoch = state.best, state.best_epoch
     if context.is_main:
         record["val"] = validate(trainer)
         record["seconds"] = round(time.perf_counter() - started, 3)
+        record["train_seconds"] = round(train_seconds, 3)
         value = record["val"].get(config.train.best_metric)
         improved = value is not None and (
             best is None or (value > best if config.train.best_mode == "max" else value < best)

@@ -19,9 +19,12 @@ from fairdf.errors import UnknownNameError
 
 
 class TinyTrunk(nn.Module):
-    """Four stride-2 3x3 conv-BN-ReLU stages, 3 -> 32 -> 64 -> 128 -> 256 channels.
+    """Stride-2 3x3 conv-BN-ReLU stages, by default 3 -> 32 -> 64 -> 128 -> 256 channels.
 
-    For tests and the demo: fast on a CPU, any input size from 32 px up.
+    For tests and the demo: fast on a CPU. Four stages (`tiny`, stride 16) take any input
+    from 32 px up; five (`tiny32`, stride 32, from 64 px up) give the feature geometry of
+    the paper's Xception, so the decoder reconstructs at a quarter of the input size and
+    costs, relative to the encoders, what it costs in the paper.
     """
 
     def __init__(self, widths: tuple[int, ...] = (32, 64, 128, 256)):
@@ -39,7 +42,7 @@ class TinyTrunk(nn.Module):
         self.num_features = in_channels
 
     def forward_features(self, images: Tensor) -> Tensor:
-        """`(N, 3, H, W)` -> `(N, 256, H/16, W/16)`."""
+        """`(N, 3, H, W)` -> `(N, 256, H/s, W/s)`, s = 2 ** stages."""
         return self.layers(images)
 
     forward = forward_features
@@ -77,7 +80,10 @@ ENCODERS: dict[str, EncoderSpec] = {
     "efficientnet_b4": EncoderSpec(
         partial(_timm_trunk, "efficientnet_b4"), 32, "timm efficientnet_b4"
     ),
-    "tiny": EncoderSpec(TinyTrunk, 16, "four conv layers, for tests and the demo"),
+    "tiny": EncoderSpec(TinyTrunk, 16, "four conv layers (stride 16), for tests"),
+    "tiny32": EncoderSpec(
+        partial(TinyTrunk, (32, 64, 128, 256, 256)), 32, "five conv layers (stride 32), the demo's"
+    ),
 }
 
 
