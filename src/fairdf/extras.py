@@ -19,6 +19,7 @@ EXTRAS = {
     "dlib": ("prepare", "dlib-bin"),
     "cv2": ("prepare", "opencv-python-headless"),
     "face_recognition_models": ("prepare", "face-recognition-models"),
+    "skimage": ("prepare", "scikit-image"),
 }
 
 

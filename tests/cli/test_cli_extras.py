@@ -55,3 +55,19 @@ def test_prepare_steps_name_the_prepare_extra(monkeypatch, capsys, tmp_path, ste
     assert main(["prepare", step, str(tmp_path), str(tmp_path / "out")]) == 2
     assert "pip install 'fairdf[prepare]'" in _one_error_line(capsys)
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("hidden", ["skimage", "cv2"])
+def test_sample_dataset_without_its_modules_names_the_prepare_extra(monkeypatch, tmp_path, hidden):
+    from fairdf.extras import MissingDependencyError
+    from fairdf.prepare.sample import face_photo, write_sample_dataset
+
+    _hide(monkeypatch, hidden)
+    with pytest.raises(MissingDependencyError) as caught:
+        write_sample_dataset(tmp_path / "raw")
+    message = str(caught.value)
+    assert "pip install 'fairdf[prepare]'" in message and "\n" not in message
+    assert {"skimage": "scikit-image", "cv2": "opencv-python-headless"}[hidden] in message
+    assert not (tmp_path / "raw").exists()
+    with pytest.raises(MissingDependencyError, match=r"fairdf\[prepare\]"):
+        face_photo()

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from fairdf.data.synth import make_synthetic_dataset
@@ -29,15 +30,20 @@ def files(tmp_path_factory):
     root = tmp_path_factory.mktemp("light")
     data = make_synthetic_dataset(root / "data", n_images=120, size=32, seed=2)
     reference = Path(__file__).resolve().parents[1] / "reference" / "metrics_vector.csv"
-    return sorted(str(p) for p in Path(data.root).glob("*.csv")), str(reference), root
+    declared = root / "declared.csv"  # text attribute columns instead of ismale/isasian/...
+    first = pd.read_csv(data.manifests["test"])["img_path"][0]
+    declared.write_text(f"img_path,label,gender\n{data.root / first},0,female\n")
+    manifests = sorted(str(p) for p in Path(data.root).glob("*.csv"))
+    return manifests, str(reference), root, str(declared)
 
 
 def test_validate_metrics_report_and_help_stay_light(files):
-    manifests, predictions, root = files
+    manifests, predictions, root, declared = files
     calls = [
         ["--help"],
         ["train", "--help"],
         ["validate", *manifests],
+        ["validate", declared, "--attributes", "gender=male,female"],
         ["metrics", predictions, "--reference-convention"],
         ["report", predictions, "--reference-convention", "--bootstrap", "20"]
         + ["--out", str(root / "r.html")],

@@ -88,5 +88,21 @@ def test_skip_corrupt_counts(tmp_path):
     lenient = ImageDataset(real, size=8, skip_corrupt=True)
     batch = collate_images([lenient[i] for i in range(3)])
     assert batch["skipped"].item() == 1 and batch["index"].tolist() == [0, 2]
+    assert batch["unreadable"] == ["r1.png"]  # the manifest's img_path
     write_image(tmp_path / "r1.png")
     assert collate_images([strict[1]])["skipped"].item() == 0
+    assert collate_images([strict[1]])["unreadable"] == []
+
+
+def test_collate_pairs_drops_and_names_unreadable_images(tmp_path):
+    real, fake = manifests(tmp_path, n_real=1, n_fake=3)
+    (tmp_path / "f2.png").write_bytes(b"broken")
+    dataset = RealFakePairDataset(real, fake, size=8, seed=0, skip_corrupt=True)
+    batch = collate_pairs([dataset[i] for i in range(3)])
+    assert batch["skipped"].item() == 1 and batch["unreadable"] == ["f2.png"]
+    assert batch["image"].shape == (4, 3, 8, 8)
+    assert sorted(batch["method"][2:].tolist()) == [1, 2]  # f0 and f1 (methods 1 and 2) kept
+    (tmp_path / "r0.png").write_bytes(b"broken")  # the only real: every pair goes
+    batch = collate_pairs([dataset[i] for i in range(3)])
+    assert batch["skipped"].item() == 3 and "image" not in batch
+    assert sorted(batch["unreadable"]) == ["f2.png", "r0.png", "r0.png", "r0.png"]

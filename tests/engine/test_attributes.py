@@ -133,3 +133,46 @@ def test_attribute_declarations_and_their_errors(tmp_path, capsys):
     assert "line 4, column 'gender': 'x' is not a declared value; use one of male, female" in error
     with pytest.raises(ConfigError, match="give only one"):
         _config(tmp_path, "data.scheme=ffpp")
+
+
+def _counts_table(printed: str, groups: list[str]) -> dict[str, list[int]]:
+    """{group: [real, fake, total]} from the table `fairdf validate` printed."""
+    rows = [line.split() for line in printed.splitlines()]
+    return {row[0]: [int(v) for v in row[1:]] for row in rows if row and row[0] in groups}
+
+
+def test_validate_counts_the_declared_groups(custom_data, capsys):
+    path = custom_data / "test.csv"
+    assert main(["validate", str(path), *FLAG]) == 0
+    out = capsys.readouterr().out
+    assert f"OK {path} (" in out and "scheme gender x skin_tone x age" in out
+    frame = pd.read_csv(path)
+    expected = {}
+    for gender in ATTRIBUTES["gender"]:
+        for tone in ATTRIBUTES["skin_tone"]:
+            for age in ATTRIBUTES["age"]:
+                mask = frame["gender"].str.lower().eq(gender) & frame["skin_tone"].eq(tone)
+                mask &= frame["age"].eq(age)
+                real = int((mask & (frame["label"] == 0)).sum())
+                fake = int((mask & (frame["label"] == 1)).sum())
+                expected[f"{gender}-{tone}-{age}"] = [real, fake, real + fake]
+    assert _counts_table(out, list(expected)) == expected
+    assert sum(total for _, _, total in expected.values()) == len(frame)
+
+
+def test_validate_reports_an_undeclared_value_with_file_line_and_column(
+    custom_data, tmp_path, capsys
+):
+    frame = pd.read_csv(custom_data / "test.csv", dtype={"spe_label": "Int64"})
+    frame.loc[5, "skin_tone"] = "olive"  # file line 7: the header is line 1
+    path = tmp_path / "odd.csv"
+    frame.to_csv(path, index=False)
+    assert main(["validate", str(path), *FLAG]) == 2
+    out, err = capsys.readouterr()
+    problems = [line.strip() for line in out.splitlines() if line.startswith("  ")]
+    assert problems == [
+        "odd.csv, line 7, column 'skin_tone': value 'olive' is not one of light, dark"
+    ]
+    assert "1 of 1 manifest(s) invalid" in err and "Traceback" not in err
+    assert main(["validate", str(path), "--scheme", "ffpp", *FLAG]) == 2
+    assert "give only one" in capsys.readouterr().err

@@ -19,13 +19,7 @@ def add_metric_options(parser: argparse.ArgumentParser, *, bootstrap_default: in
         choices=SCHEMES,
         help="group scheme: ffpp, dfdc (8 groups), celebdf, dfd (6) (default: detect)",
     )
-    parser.add_argument(
-        "--attributes",
-        nargs="+",
-        metavar="COL=V1,V2",
-        help="declare the groups by their attributes instead of --scheme, e.g. "
-        "gender=male,female skin_tone=light,dark age=young,old, or a YAML/JSON file",
-    )
+    add_attributes_option(parser)
     parser.add_argument(
         "--by",
         action="append",
@@ -67,6 +61,17 @@ def add_metric_options(parser: argparse.ArgumentParser, *, bootstrap_default: in
         default=[],
         metavar="VIEW=GROUP",
         help="disparity reference group of a view, e.g. race=white (default: its largest group)",
+    )
+
+
+def add_attributes_option(parser: argparse.ArgumentParser) -> None:
+    """--attributes (read with `chosen_scheme`; also used by `fairdf validate`)."""
+    parser.add_argument(
+        "--attributes",
+        nargs="+",
+        metavar="COL=V1,V2",
+        help="declare the groups by their attributes instead of --scheme, e.g. "
+        "gender=male,female skin_tone=light,dark age=young,old, or a YAML/JSON file",
     )
 
 

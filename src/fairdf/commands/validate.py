@@ -1,4 +1,4 @@
-"""`fairdf validate MANIFEST... [--scheme S] [--check-images]`."""
+"""`fairdf validate MANIFEST... [--scheme S | --attributes COL=V1,V2 ...] [--check-images]`."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ import sys
 
 from fairdf.commands.argtypes import add_pixel_limit, positive_int
 from fairdf.commands.choices import SCHEMES
+from fairdf.commands.metric_options import add_attributes_option, chosen_scheme
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("manifests", nargs="+", metavar="MANIFEST", help="CSV manifest(s)")
     parser.add_argument("--scheme", choices=SCHEMES, help="group scheme (default: detect)")
+    add_attributes_option(parser)
     parser.add_argument(
         "--check-images", action="store_true", help="also decode every image, list corrupt ones"
     )
@@ -37,12 +39,13 @@ def run(args: argparse.Namespace) -> int:
     from fairdf.errors import ManifestError
 
     set_max_image_pixels(args.max_image_pixels)
+    scheme = chosen_scheme(args)  # --scheme name, declared attributes, or None (detect)
     failed = 0
     for path in args.manifests:
         try:
             manifest = read_manifest(
                 path,
-                args.scheme,
+                scheme,
                 role=args.role,
                 n_methods=args.n_methods,
                 check_images=args.check_images,

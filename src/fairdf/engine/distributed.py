@@ -73,6 +73,15 @@ def broadcast_object(context: ProcessContext, value):
     return holder[0]
 
 
+def gather_objects(context: ProcessContext, value) -> list:
+    """Every rank's `value`, in rank order, on every rank (a collective: all ranks call it)."""
+    if not context.distributed:
+        return [value]
+    gathered = [None] * context.world_size
+    dist.all_gather_object(gathered, value)
+    return gathered
+
+
 def teardown(context: ProcessContext) -> None:
     if context.distributed and dist.is_initialized():
         dist.destroy_process_group()

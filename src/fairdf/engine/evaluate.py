@@ -89,3 +89,9 @@ def predictions_table(scored: pd.DataFrame) -> pd.DataFrame:
     """The columns written to a predictions CSV: manifest columns + logits + score."""
     hidden = {"path", "group", "method"}
     return scored[[c for c in scored.columns if c not in hidden]]
+
+
+def skipped_images(frame: pd.DataFrame, scored: pd.DataFrame) -> list[str]:
+    """`img_path` of the manifest rows that have no score (skipped as unreadable)."""
+    missing = ~frame["path"].isin(set(scored["path"])) if len(scored) else frame["path"].notna()
+    return [str(p) for p in frame.loc[missing, "img_path"]]

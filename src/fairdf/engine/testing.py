@@ -12,7 +12,7 @@ import torch
 from fairdf.data.manifest import Manifest, read_manifest
 from fairdf.data.perturbations import Perturbation
 from fairdf.engine.checkpoint import CheckpointInfo
-from fairdf.engine.evaluate import predictions_table, score_frame
+from fairdf.engine.evaluate import predictions_table, score_frame, skipped_images
 from fairdf.engine.robustness import CLEAN, Condition, robustness_frame, robustness_rows
 from fairdf.errors import DataError
 from fairdf.io import atomic_path
@@ -186,12 +186,6 @@ def checkpoint_provenance(info: CheckpointInfo) -> dict:
         "best_metric": metadata.get("best_metric"),
         "best_value": metadata.get("best_value"),
     }
-
-
-def skipped_images(frame: pd.DataFrame, scored: pd.DataFrame) -> list[str]:
-    """`img_path` of the manifest rows that have no score (skipped as unreadable)."""
-    missing = ~frame["path"].isin(set(scored["path"])) if len(scored) else frame["path"].notna()
-    return [str(p) for p in frame.loc[missing, "img_path"]]
 
 
 def paper_table(results: list[TestSetResult]) -> pd.DataFrame:

@@ -5,6 +5,10 @@ Each epoch re-seeds torch from (seed, epoch) and the pairing of real and fake im
 depends only on (seed, epoch), so a run resumed after any epoch ends with exactly the
 weights of an uninterrupted run. The run directory is locked, written crash-consistently
 and repaired on resume (`fairdf.engine.run_session`, `fairdf.engine.run_dir`).
+
+With `data.skip_corrupt` each epoch record names the unreadable images that were left
+out (`skipped_images`: training images of every rank, validation images), and a warning
+line says how many; this is reporting only and changes nothing in the training.
 """
 
 from __future__ import annotations
@@ -28,8 +32,14 @@ from fairdf.data.datasets import RealFakePairDataset, collate_pairs
 from fairdf.engine import run_dir as layout
 from fairdf.engine import training_state
 from fairdf.engine.data import TrainingData, load_training_data
-from fairdf.engine.distributed import ProcessContext, barrier, setup_process, teardown
-from fairdf.engine.evaluate import score_frame
+from fairdf.engine.distributed import (
+    ProcessContext,
+    barrier,
+    gather_objects,
+    setup_process,
+    teardown,
+)
+from fairdf.engine.evaluate import score_frame, skipped_images
 from fairdf.engine.events import open_event_log
 from fairdf.engine.optimizer import build_optimizer, optimizer_step
 from fairdf.engine.run_session import RunSession, TrainingInterrupted
@@ -44,6 +54,8 @@ from fairdf.models.checkpointing import enable_activation_checkpointing
 __all__ = ["Trainer", "TrainingInterrupted", "build_trainer", "compute_loss", "train"]
 
 logger = logging.getLogger(__name__)
+
+SKIPPED_LISTED = 100  # img_paths listed per split in a metrics.jsonl record; the count is exact
 
 
 def train(
@@ -167,13 +179,22 @@ def _run_epoch(trainer: Trainer, session: RunSession, epoch: int, state: SavedSt
     config, context = trainer.config, trainer.context
     started = time.perf_counter()
     lr = trainer.optimizer.param_groups[0]["lr"]
-    train_log = train_one_epoch(trainer, epoch)
+    skipped_train: set[str] = set()
+    train_log = train_one_epoch(trainer, epoch, skipped_train)
     train_seconds = time.perf_counter() - started  # the steps and their data loading
     trainer.scheduler.step()
+    if config.data.skip_corrupt:  # every rank took part; all ranks' images go on record
+        skipped_train = set().union(*gather_objects(context, skipped_train))
     record = {"epoch": epoch + 1, "lr": lr, "world_size": context.world_size, "train": train_log}
     best, best_epoch = state.best, state.best_epoch
     if context.is_main:
-        record["val"] = validate(trainer)
+        skipped_val: set[str] = set()
+        record["val"] = validate(trainer, skipped_val)
+        if config.data.skip_corrupt:
+            record["skipped_images"] = {
+                "train": skipped_record(skipped_train),
+                "val": skipped_record(skipped_val),
+            }
         record["seconds"] = round(time.perf_counter() - started, 3)
         record["train_seconds"] = round(train_seconds, 3)
         value = record["val"].get(config.train.best_metric)
@@ -190,14 +211,21 @@ def _run_epoch(trainer: Trainer, session: RunSession, epoch: int, state: SavedSt
         if trainer.events is not None:
             trainer.events.epoch(record)
         _log_epoch(record, config)
+        _log_skipped(record, config)
     else:
         state = SavedState(epoch + 1, best, best_epoch, state.history)
     barrier(context)
     return state
 
 
-def train_one_epoch(trainer: Trainer, epoch: int) -> dict[str, float]:
-    """One pass over the fake images; returns the mean of each loss term."""
+def train_one_epoch(
+    trainer: Trainer, epoch: int, skipped: set[str] | None = None
+) -> dict[str, float]:
+    """One pass over the fake images; returns the mean of each loss term.
+
+    The img_path of each unreadable image of the batches used (`data.skip_corrupt`) is
+    added to `skipped`.
+    """
     config, context = trainer.config, trainer.context
     torch.manual_seed(config.train.seed * 100_003 + epoch)
     trainer.loader.dataset.set_epoch(epoch)
@@ -219,6 +247,9 @@ def train_one_epoch(trainer: Trainer, epoch: int) -> dict[str, float]:
     for batch in trainer.loader:
         if steps == total_steps:
             break
+        unreadable = batch.pop("unreadable", [])
+        if skipped is not None:
+            skipped.update(unreadable)
         if "image" not in batch:
             continue
         batch = {k: v.to(context.device, non_blocking=True) for k, v in batch.items()}
@@ -245,8 +276,12 @@ def _loss_config(config: RunConfig, epoch: int):
     return config.loss
 
 
-def validate(trainer: Trainer) -> dict[str, float | None]:
-    """Score the validation images (all of them, fixed order) and compute metrics."""
+def validate(trainer: Trainer, skipped: set[str] | None = None) -> dict[str, float | None]:
+    """Score the validation images (all of them, fixed order) and compute metrics.
+
+    The img_path of each image skipped as unreadable (`data.skip_corrupt`) is added to
+    `skipped`.
+    """
     config = trainer.config
     scored = score_frame(
         trainer.model,
@@ -259,6 +294,8 @@ def validate(trainer: Trainer) -> dict[str, float | None]:
         channels_last=config.train.channels_last,
         skip_corrupt=config.data.skip_corrupt,
     )
+    if skipped is not None and len(scored) < len(trainer.data.validation_frame):
+        skipped.update(skipped_images(trainer.data.validation_frame, scored))
     if not trainer.data.validation_has_groups:  # a group-free method on group-free data
         values = score_metrics(scored["label"].to_numpy(), scored["score"].to_numpy())
         return {key: None if value != value else value for key, value in values.items()}
@@ -281,4 +318,27 @@ def _log_epoch(record: dict, config: RunConfig) -> None:
         f"epoch {record['epoch']}/{config.train.epochs}  loss {record['train']['total']:.4f}  "
         f"val (fractions) AUC {show('auc')}  ACC {show('acc')}  F_FPR {show('F_FPR')}  "
         f"F_MEO {show('F_MEO')}  ({record['seconds']:.1f} s)"
+    )
+
+
+def skipped_record(paths: set[str]) -> dict:
+    """The `skipped_images` entry of one split: exact count, the first img_paths sorted."""
+    listed = sorted(paths)[:SKIPPED_LISTED]
+    return {"count": len(paths), "images": listed, "truncated": len(paths) > len(listed)}
+
+
+def _log_skipped(record: dict, config: RunConfig) -> None:
+    """One warning line for an epoch that left out unreadable images."""
+    skipped = record.get("skipped_images")
+    if skipped is None or not (skipped["train"]["count"] or skipped["val"]["count"]):
+        return
+    parts = []
+    for split, name in (("train", "training"), ("val", "validation")):
+        entry = skipped[split]
+        if entry["count"]:
+            more = f" and {entry['count'] - 1} more" if entry["count"] > 1 else ""
+            parts.append(f"{entry['count']} {name} ({entry['images'][0]}{more})")
+    logger.warning(
+        f"warning: epoch {record['epoch']}/{config.train.epochs}: skipped unreadable images "
+        f"(data.skip_corrupt): {', '.join(parts)}; listed under skipped_images in metrics.jsonl"
     )

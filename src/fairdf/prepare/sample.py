@@ -4,7 +4,9 @@ The face is `skimage.data.astronaut()` (shipped inside the scikit-image wheel), 
 rotated a little per frame. Originals `000.mp4` ... and, per method, fakes `000_001.mp4`,
 `001_000.mp4`, ... (identities paired as in FF++), plus a per-video attribute table in
 the layout `prepare annotations` reads. The pixels are the same person throughout; only
-the names carry identities.
+the names carry identities. scikit-image and OpenCV come with `pip install 'fairdf[prepare]'`;
+without them the functions stop first with that install command
+(`fairdf.extras.MissingDependencyError`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from fairdf.errors import FairdfError
+from fairdf.extras import require
 
 ORIGINALS = Path("original_sequences/youtube/c23/videos")
 
@@ -29,18 +32,17 @@ class SampleDataset:
 
 def face_photo(size: int = 128) -> np.ndarray:
     """`(size, size, 3)` uint8 RGB head-and-shoulders crop of the astronaut photo."""
+    require("the sample face photo (fairdf.prepare.sample)", "skimage", "cv2")
     import cv2
+    from skimage import data
 
-    try:
-        from skimage import data
-    except ImportError:
-        raise FairdfError("the sample data needs scikit-image: pip install scikit-image") from None
     head = data.astronaut()[20:260, 100:340]
     return cv2.resize(head, (size, size), interpolation=cv2.INTER_AREA)
 
 
 def moved(image: np.ndarray, angle: float, shift: tuple[float, float]) -> np.ndarray:
     """`image` rotated by `angle` degrees about its centre and shifted by `shift` pixels."""
+    require("fairdf.prepare.sample", "cv2")
     import cv2
 
     height, width = image.shape[:2]
@@ -51,6 +53,7 @@ def moved(image: np.ndarray, angle: float, shift: tuple[float, float]) -> np.nda
 
 def write_video(path: Path, frames: list[np.ndarray], fps: float = 10.0) -> Path:
     """Write RGB frames to `path` (.mp4: mp4v, .avi: MJPG)."""
+    require("writing a video (fairdf.prepare.sample)", "cv2")
     import cv2
 
     height, width = frames[0].shape[:2]
@@ -95,6 +98,7 @@ def write_sample_dataset(
     """Write the sample videos under `root/videos` and `root/annotations.csv`."""
     import pandas as pd
 
+    require("the sample dataset (fairdf.prepare.sample)", "skimage", "cv2")
     if identities < 2 or identities % 2:
         raise FairdfError("the sample needs an even number of identities (they are paired)")
     root = Path(root)
