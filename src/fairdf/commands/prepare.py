@@ -1,5 +1,6 @@
-"""`fairdf prepare frames|faces|annotations|split|manifest`: from videos to manifests.
+"""`fairdf prepare sample|frames|faces|annotations|split|manifest`: from videos to manifests.
 
+fairdf prepare sample RAW                      # a small FF++-style video set to try it on
 fairdf prepare frames VIDEOS FRAMES            # FRAMES/<video>/<0000>.png, frames.csv
 fairdf prepare faces FRAMES FACES              # aligned crops + sidecars, faces.csv
 fairdf prepare annotations TABLE... --faces FACES/faces.csv --out annotations.csv
@@ -48,7 +49,11 @@ def _require_extras(step: str, args: argparse.Namespace) -> None:
     """Check the optional modules of this step before any work starts."""
     from fairdf.extras import require
 
-    needs = {"frames": ("cv2",), "faces": ("dlib", "face_recognition_models", "cv2")}
+    needs = {
+        "sample": ("skimage", "cv2"),
+        "frames": ("cv2",),
+        "faces": ("dlib", "face_recognition_models", "cv2"),
+    }
     if step == "split" and getattr(args, "identity", None) == "embed":
         needs["split"] = ("dlib", "face_recognition_models")
     if step in needs:
@@ -62,6 +67,32 @@ def _workers(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--overwrite", action="store_true", help="redo outputs that exist (default: keep them)"
     )
+
+
+def _add_sample(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("out", help="new folder: OUT/videos (FF++ layout) and OUT/annotations.csv")
+    parser.add_argument(
+        "--identities", type=positive_int, default=10, help="people, an even number (default 10)"
+    )
+    parser.add_argument(
+        "--frames", type=positive_int, default=8, help="frames per video (default 8)"
+    )
+
+
+def _run_sample(args: argparse.Namespace) -> int:
+    from fairdf.io import atomic_path
+    from fairdf.paths import check_output_folder
+    from fairdf.prepare.sample import write_sample_dataset
+
+    out = check_output_folder(args.out, "output folder", must_not_exist=True)
+    with atomic_path(out) as tmp:
+        sample = write_sample_dataset(tmp, identities=args.identities, n_frames=args.frames)
+        count = len(sample.originals) + len(sample.fakes)
+    print(
+        f"wrote {count} videos ({len(sample.originals)} originals) to {out / 'videos'} "
+        f"and their attributes to {out / 'annotations.csv'}"
+    )
+    return 0
 
 
 def _add_frames(parser: argparse.ArgumentParser) -> None:
@@ -289,6 +320,7 @@ def _run_manifest(args: argparse.Namespace) -> int:
 
 
 STEPS = {
+    "sample": (_add_sample, "write a small FF++-style video set made from one photo, to try it on"),
     "frames": (_add_frames, "sample frames from videos (OpenCV)"),
     "faces": (_add_faces, "detect, align and crop the largest face per image (dlib)"),
     "annotations": (_add_annotations, "match demographic attribute tables to the crops"),
@@ -296,6 +328,7 @@ STEPS = {
     "manifest": (_add_manifest, "write faketrain/realtrain/fakeval/realval/test.csv"),
 }
 RUNNERS = {
+    "sample": _run_sample,
     "frames": _run_frames,
     "faces": _run_faces,
     "annotations": _run_annotations,
