@@ -428,6 +428,7 @@ def format_table(
         "seed",
         "s/step",
         "x SAM",
+        "per round",
         "steps",
         "budget",
         "train s",
@@ -439,9 +440,14 @@ def format_table(
     for name in args.variants:
         per_step = timing.seconds_per_step[name]
         cost = per_step + timing.seconds_per_batch
+        paired = [
+            mine / sam
+            for mine, sam in zip(timing.rounds[name], timing.rounds[REFERENCE], strict=True)
+        ]
         common = [
             f"{per_step:.3f}",
             f"{per_step / reference:.2f}",
+            f"{min(paired):.2f}-{max(paired):.2f}",
             str(plan.steps(name)),
             f"{plan.steps(name) * cost / plan.budget:.2f}",
         ]
@@ -495,7 +501,8 @@ def format_table(
         line(header),
         line(["-" * w for w in widths]),
         *(line(r) for r in rows),
-        "s/step: the optimizer step alone; x SAM: s/step / full SAM's; budget: steps x "
+        "s/step: the optimizer step alone; x SAM: s/step / full SAM's; per round: the lowest and "
+        "highest ratio of one round's block to full SAM's block in the same round; budget: steps x "
         "(s/step + loader) / budget; train s: measured wall time of the steps (load-dependent, "
         "not used); ACC: at threshold 0.5 (about 50 with every image called real, when the gaps are 0); "
         "F_*: intersectional gaps at that threshold, lower is fairer",
