@@ -14,14 +14,18 @@ What it measures, in three phases, on the demo's setting (`fairdf demo`: the con
 2. Same budget. A budget of B seconds (--budget; default: what full SAM needs for the
    demo's schedule, epochs x steps per epoch, or --schedule times that) becomes per
    variant N = B / (seconds per step + seconds per batch) steps. Every variant trains
-   E epochs (the demo's epochs times the smallest m for which every N / E fits in one
-   pass over the training fakes) of round(N / E) steps (`train.max_steps_per_epoch`;
-   the pairing is reshuffled every epoch), with the fairness warm-up the same fraction
-   of the epochs as in the demo and `optim.step_size` scaled alike. All variants thus
-   validate (and may pick their best checkpoint) equally often; the validations are
-   not counted in the budget. The step counts are fixed before training starts, so
-   the load of the machine during training changes only the wall time, not the
-   results; they depend on the load only through the measured cost ratios.
+   the same number of epochs E of round(N / E) steps each (`train.max_steps_per_epoch`;
+   the pairing is reshuffled every epoch). E is a multiple of 7 (the demo's 14 epochs
+   with 6 of fairness warm-up: the warm-up stays exactly 3/7 of the epochs, and
+   `optim.step_size` is scaled alike), large enough that every variant's steps per
+   epoch fit in one pass over the training fakes, and chosen with B (moved by at most
+   5 %) so that whole steps per epoch meet every variant's budget as closely as
+   possible (`choose_schedule`; the table's `budget` column shows the result). All
+   variants thus validate (and may pick their best checkpoint) equally often; the
+   validations are not counted in the budget. The step counts are fixed before
+   training starts, so the load of the machine during training changes only the wall
+   time, not the results; they depend on the load only through the measured cost
+   ratios.
 3. Quality. The best checkpoint (validation AUC) of each run scores the test split,
    which holds a manipulation method absent from training (`fairdf.engine.testing
    .run_test`), and AUC and the intersectional fairness gaps F_FPR, F_OAE, F_DP, F_MEO
@@ -31,11 +35,17 @@ What it measures, in three phases, on the demo's setting (`fairdf demo`: the con
 One table: a row per variant and training seed (train.seed) and a mean row per
 variant (mean over the seeds, +- half their range). Metrics in percent. Every run is
 kept under --work, and a rerun with the same --work reuses the timing and the
-finished runs (so an interrupted benchmark continues).
+finished runs (so an interrupted benchmark continues, and more --seeds add runs).
+The 1-thread default keeps the timing meaningful on a shared machine.
 
     python benchmarks/efficient_sam.py --seeds 5 6 --work /tmp/efficient_sam
 
-A quick end-to-end check (a couple of minutes):
+The table in docs/training-at-scale.md (half the demo's budget, about 50 minutes per
+two seeds on a loaded 2-core machine):
+
+    python benchmarks/efficient_sam.py --schedule 0.5 --seeds 5 6 7 8 --work /tmp/efficient_sam
+
+A quick end-to-end check (about 4 minutes on a loaded 2-core machine):
 
     python benchmarks/efficient_sam.py --images 300 --schedule 0.1 --rounds 1 --block 10 \
         --seeds 5 --bootstrap 200
