@@ -56,6 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--max-auc-drop",
         type=float,
         default=0.005,
+        metavar="DROP",
         help="refuse the int8 model if its AUC on the check images is more than this "
         "below the float model's (default 0.005)",
     )

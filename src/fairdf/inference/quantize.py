@@ -56,13 +56,13 @@ CHECK_BATCH = 16
 # one thread, ONNX Runtime 1.32, CPU time per image of the demo model (tiny32, 64 px) and
 # of a random Xception at 256 px; docs/faq.md has the resulting speed table.
 # - QDQ: ONNX Runtime fuses DequantizeLinear -> Conv (-> Relu) -> QuantizeLinear into its
-#   int8 kernels. QOperator was no faster with uint8 activations, and 5-10x slower than
+#   int8 kernels. QOperator was no faster with uint8 activations, and 3-9x slower than
 #   fp32 with int8 activations.
 # - The ReLUs, Adds and MaxPools between convolutions are quantized too: with Conv alone
 #   every ReLU runs in float between a Dequantize and a Quantize, and the demo model was
 #   slower in int8 (2.4 ms/image) than in fp32 (1.9 ms) instead of faster (1.3 ms).
 # - uint8 activations, int8 weights: AVX2's int8 kernels multiply u8 by s8; with int8
-#   activations the Xception was about 20% slower (245 vs 200 ms/image at batch 16).
+#   activations the Xception was 20-30% slower (about 250 vs 196 ms/image at batch 16).
 # - per-channel weights with `reduce_range` (7-bit weights): without it, per-channel
 #   weights saturate the 16-bit sums of AVX2's u8 x s8 instruction (the demo model's
 #   p_fake moved by up to 0.30); with it the demo moved by at most 0.015, the smallest of
