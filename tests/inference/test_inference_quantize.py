@@ -245,6 +245,7 @@ def test_split_is_fixed_disjoint_and_keeps_both_labels():
     # At most half of the images calibrate, so that the check keeps enough of them.
     calibration, check, _ = split_calibration(frame, 200)
     assert len(calibration) == len(check) == 20
+    assert quantize_module.auc(np.zeros(5), np.arange(5.0)) is None  # one class: no AUC
     one = frame.iloc[:1]
     calibration, check, held_out = split_calibration(one, 200)
     assert not held_out and check.index.tolist() == calibration.index.tolist() == [0]
@@ -274,6 +275,11 @@ def test_cli_errors_are_one_line_and_write_nothing(trained, calibration, tmp_pat
         code, printed, err = run_cli(trained.folder, out, *args)
         assert code == 2 and printed == "", (args, printed)
         assert_one_line(err, *fragments)
+    code, printed, err = run_cli(
+        trained.folder, tmp_path / "detector.pt", "--quantize", "int8", "--calibration", manifest
+    )
+    assert code == 2 and printed == ""
+    assert_one_line(err, "ONNX only", "name OUT .onnx")
     assert list(tmp_path.iterdir()) == []
 
 
