@@ -233,13 +233,15 @@ def time_detector(
 
 
 def _bench_trainer(model, loss, optimizer, device, precision) -> SimpleNamespace:
-    """The attributes `optimizer_step` reads from a Trainer."""
+    """The attributes `optimizer_step` reads from a Trainer (default optimiser settings)."""
+    from fairdf.config import OptimConfig
+
     return SimpleNamespace(
         network=model,
         loss=loss,
         optimizer=optimizer,
         context=SimpleNamespace(device=device),
-        config=SimpleNamespace(train=SimpleNamespace(precision=precision)),
+        config=SimpleNamespace(train=SimpleNamespace(precision=precision), optim=OptimConfig()),
     )
 
 

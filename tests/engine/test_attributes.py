@@ -48,6 +48,7 @@ def _config(custom_data, *extra):
         f"data.root={custom_data}",
         "data.scheme=null",
         f"data.attributes={json.dumps(ATTRIBUTES)}",
+        "model.encoder=tiny",
         "model.image_size=32",
         "model.encoder_channels=32",
         "model.feature_channels=16",

@@ -11,7 +11,8 @@ def test_demo_leaves_run_predictions_and_metrics(tmp_path, capsys):
     out = tmp_path / "demo"
     code = main([
         "demo", "--out", str(out), "--n", "120", "--epochs", "1",
-        "--set", "model.image_size=32", "--set", "model.encoder_channels=64",
+        "--set", "model.encoder=tiny", "--set", "model.image_size=32",
+        "--set", "model.encoder_channels=64",
         "--set", "model.feature_channels=32", "--set", "model.hidden_dim=64",
         "--set", "train.progress=false", "--set", "train.device=cpu",
     ])  # fmt: skip

@@ -1,7 +1,8 @@
 """GPU readiness (marked gpu: skipped unless --run-gpu and a CUDA device is present).
 
-Run by benchmarks/gpu_check.sh. None of these checks has run in the session that wrote
-them (no device was available); they follow the CPU tests of the same features.
+Run by benchmarks/gpu_check.sh. Comparisons with the CPU switch TF32 off and cuDNN to
+deterministic algorithms (`exact_cuda`): by default Hopper GPUs run float32 convolutions
+in TF32 (about 3 decimal digits), which moves the gradients by ~1e-4.
 """
 
 import copy
@@ -38,12 +39,31 @@ def tiny_detector():
     return FairDetector(config).train()
 
 
-def sam_step_on(model, device, precision="fp32"):
+@pytest.fixture
+def exact_cuda():
+    """float32 convolutions and products in full float32, deterministic cuDNN algorithms."""
+    flags = torch.backends.cuda.matmul, torch.backends.cudnn
+    saved = (flags[0].allow_tf32, flags[1].allow_tf32, flags[1].deterministic, flags[1].benchmark)
+    flags[0].allow_tf32 = flags[1].allow_tf32 = False
+    flags[1].deterministic, flags[1].benchmark = True, False
+    yield
+    flags[0].allow_tf32, flags[1].allow_tf32, flags[1].deterministic, flags[1].benchmark = saved
+
+
+def detector_loss(device):
+    """The loss with its own CPU generator: the contrastive term's random pairing is then
+    the same on every device (the global CUDA and CPU random streams differ)."""
     from fairdf.losses import DetectorLoss, LossConfig
+
+    generator = torch.Generator().manual_seed(3)
+    return DetectorLoss(LossConfig(), [10] * 8, generator=generator).to(device)
+
+
+def sam_step_on(model, device, precision="fp32"):
     from fairdf.optim import SAM, sam_step
 
     model = model.to(device)
-    data, loss = batch(device=device), DetectorLoss(LossConfig(), [10] * 8).to(device)
+    data, loss = batch(device=device), detector_loss(device)
     optimizer = SAM(model.parameters(), torch.optim.SGD, rho=0.05, lr=0.01, momentum=0.9)
     dtype = torch.bfloat16 if precision == "bf16" else torch.float32
 
@@ -57,7 +77,7 @@ def sam_step_on(model, device, precision="fp32"):
     return value.item(), {k: v.detach().cpu() for k, v in model.state_dict().items()}
 
 
-def test_cuda_sam_step_equals_cpu_step():
+def test_cuda_sam_step_equals_cpu_step(exact_cuda):
     model = tiny_detector()
     cpu_loss, cpu_state = sam_step_on(copy.deepcopy(model), torch.device("cpu"))
     cuda_loss, cuda_state = sam_step_on(model, torch.device("cuda"))
@@ -83,13 +103,13 @@ def test_channels_last_scores_equal_contiguous():
     torch.testing.assert_close(actual, expected, rtol=1e-4, atol=1e-5)
 
 
-def test_checkpointing_on_cuda_matches_and_saves_memory():
-    from fairdf.losses import DetectorLoss, LossConfig
+def test_checkpointing_on_cuda_matches_and_saves_memory(exact_cuda):
     from fairdf.models.checkpointing import enable_activation_checkpointing
 
-    data, loss = batch(pairs=8, size=64, device="cuda"), DetectorLoss(LossConfig(), [10] * 8).cuda()
+    data = batch(pairs=8, size=64, device="cuda")
     results = []
     for mode in ("none", "all"):
+        loss = detector_loss("cuda")
         model = tiny_detector().cuda()
         enable_activation_checkpointing(model, mode)
         torch.cuda.reset_peak_memory_stats()
@@ -157,8 +177,9 @@ def test_fairdf_predict_on_cuda(cuda_run, tmp_path):
 
     data, checkpoint = cuda_run
     frame = pd.read_csv(data.manifests["test"]).head(4)
+    paths = [str(data.manifests["test"].parent / path) for path in frame["img_path"]]
     out = tmp_path / "scores.csv"
-    argv = ["predict", *frame["path"], "--checkpoint", str(checkpoint), "--no-align"]
+    argv = ["predict", *paths, "--checkpoint", str(checkpoint), "--no-align"]
     assert main([*argv, "--device", "cuda", "--out", str(out)]) == 0
     scores = pd.read_csv(out)
     assert len(scores) == 4

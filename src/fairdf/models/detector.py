@@ -92,13 +92,15 @@ def build_encoders(config: DetectorConfig, count: int) -> list[Encoder]:
     return encoders
 
 
-def _head(config: DetectorConfig, n_classes: int) -> ClassifierHead:
+def classifier_head(config: DetectorConfig, n_classes: int) -> ClassifierHead:
+    """A configured head: pooled features -> `n_classes` logits (docs/method.md, Architecture)."""
     return ClassifierHead(
         config.feature_channels, config.hidden_dim, n_classes, config.head_dropout
     )
 
 
-def _block(config: DetectorConfig) -> FeatureBlock:
+def feature_block(config: DetectorConfig) -> FeatureBlock:
+    """A configured feature block: encoder channels -> feature channels."""
     return FeatureBlock(config.encoder_channels, config.feature_channels)
 
 
@@ -181,7 +183,14 @@ class FairDetectorInference(nn.Module):
     def build(cls, config: DetectorConfig) -> FairDetectorInference:
         """Fresh modules (randomly initialised, or ImageNet trunks from `config.pretrained`)."""
         forgery, demographic = build_encoders(config, 2)
-        return cls(config, forgery, demographic, _block(config), _block(config), _head(config, 2))
+        return cls(
+            config,
+            forgery,
+            demographic,
+            feature_block(config),
+            feature_block(config),
+            classifier_head(config, 2),
+        )
 
     def forward(self, images: Tensor) -> ScoreOutput:
         """images `(N, 3, H, W)` -> ScoreOutput(logits `(N, 2)`, p_fake `(N,)`)."""
@@ -203,13 +212,13 @@ class FairDetector(nn.Module):
         self.forgery_encoder, self.content_encoder, self.demographic_encoder = build_encoders(
             config, 3
         )
-        self.specific_block = _block(config)
-        self.shared_block = _block(config)
-        self.demographic_block = _block(config)
-        self.specific_head = _head(config, config.n_methods + 1)
-        self.shared_head = _head(config, 2)
-        self.demographic_head = _head(config, config.n_groups)
-        self.fused_head = _head(config, 2)
+        self.specific_block = feature_block(config)
+        self.shared_block = feature_block(config)
+        self.demographic_block = feature_block(config)
+        self.specific_head = classifier_head(config, config.n_methods + 1)
+        self.shared_head = classifier_head(config, 2)
+        self.demographic_head = classifier_head(config, config.n_groups)
+        self.fused_head = classifier_head(config, 2)
         self.decoder = ReconstructionDecoder(config.encoder_channels, config.decoder_dropout)
         self._init_new_layers()
 

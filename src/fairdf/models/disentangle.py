@@ -23,9 +23,9 @@ from fairdf.models.detector import (
     DetectorOutput,
     HeadOutput,
     ScoreOutput,
-    _block,
-    _head,
     build_encoders,
+    classifier_head,
+    feature_block,
     init_new_layers,
     reconstruct,
 )
@@ -64,10 +64,10 @@ class DisentangleDetector(nn.Module):
         super().__init__()
         self.config = config = config or DetectorConfig(method="ucf")
         self.forgery_encoder, self.content_encoder = build_encoders(config, 2)
-        self.specific_block = _block(config)
-        self.shared_block = _block(config)
-        self.specific_head = _head(config, config.n_methods + 1)
-        self.shared_head = _head(config, 2)
+        self.specific_block = feature_block(config)
+        self.shared_block = feature_block(config)
+        self.specific_head = classifier_head(config, config.n_methods + 1)
+        self.shared_head = classifier_head(config, 2)
         self.decoder = ReconstructionDecoder(config.encoder_channels, config.decoder_dropout)
         init_new_layers(self, (self.forgery_encoder, self.content_encoder), self.config.init)
 
