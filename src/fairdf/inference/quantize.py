@@ -242,6 +242,11 @@ def quantize_file(source: Path, target: Path, calibration: pd.DataFrame, size: i
         with _quiet_onnxruntime():
             quant_pre_process(str(source), str(prepared))
             nodes = trunk_nodes(onnx.load(str(prepared)), SETTINGS["op_types"])
+            if not nodes:
+                raise FairdfError(
+                    f"{source}: no convolution takes the input image directly; this model "
+                    "cannot be quantized by fairdf (export it without --quantize)"
+                )
             quantize_static(
                 str(prepared),
                 str(target),
