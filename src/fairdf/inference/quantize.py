@@ -244,8 +244,8 @@ def quantize_file(source: Path, target: Path, calibration: pd.DataFrame, size: i
             nodes = trunk_nodes(onnx.load(str(prepared)), SETTINGS["op_types"])
             if not nodes:
                 raise FairdfError(
-                    f"{source}: no convolution takes the input image directly; this model "
-                    "cannot be quantized by fairdf (export it without --quantize)"
+                    "the exported model has no convolution that takes the input images "
+                    "directly, so fairdf cannot quantize it; export it without --quantize"
                 )
             quantize_static(
                 str(prepared),
