@@ -90,14 +90,19 @@ def trained(tmp_path_factory, calibration) -> SimpleNamespace:
     labels = torch.from_numpy(calibration["labels"])
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     model.train()
-    for _ in range(8):
-        loss = torch.nn.functional.cross_entropy(scorer(images)[0], labels)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    with torch.no_grad():
-        for _ in range(10):  # BN running statistics of the final weights
-            scorer(images)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # on a busy 2-core machine, 2 threads made this 1 s take 20 s
+    try:
+        for _ in range(8):
+            loss = torch.nn.functional.cross_entropy(scorer(images)[0], labels)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        with torch.no_grad():
+            for _ in range(10):  # BN running statistics of the final weights
+                scorer(images)
+    finally:
+        torch.set_num_threads(threads)
     folder = tmp_path_factory.mktemp("trained") / "checkpoint"
     save_checkpoint(folder, model, scheme="ffpp")
     return SimpleNamespace(model=model.eval(), folder=folder)
