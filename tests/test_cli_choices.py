@@ -11,6 +11,7 @@ from fairdf.commands import choices
 def test_choices_match_the_library_tables():
     from fairdf.data.groups import SCHEMES
     from fairdf.inference.export import FORMATS
+    from fairdf.inference.quantize import QUANTIZE_TYPES
     from fairdf.inference.results import AGGREGATES
     from fairdf.prepare.faces import DETECTORS
     from fairdf.prepare.identities import ADAPTERS
@@ -19,6 +20,7 @@ def test_choices_match_the_library_tables():
     assert tuple(DETECTORS) == choices.FACE_DETECTORS
     assert tuple(AGGREGATES) == choices.AGGREGATES
     assert tuple(FORMATS) == choices.EXPORT_FORMATS
+    assert tuple(QUANTIZE_TYPES) == choices.QUANTIZE_TYPES
     assert tuple(ADAPTERS) == choices.DATASET_ADAPTERS
 
 
@@ -32,6 +34,7 @@ def test_choices_match_the_library_tables():
         ["validate", "m.csv", "--scheme", "martian"],
         ["test", "--checkpoint", "c", "--manifest", "m.csv", "--out", "o", "--scheme", "x"],
         ["export", "ckpt", "out.bin", "--format", "keras"],
+        ["export", "ckpt", "out.onnx", "--quantize", "int4"],
         ["prepare", "split", "faces.csv", "split.csv", "--dataset", "nope"],
         ["prepare", "faces", "images", "out", "--detector", "mtcnn"],
         ["import-reference", "ref.pth", "out", "--scheme", "x"],

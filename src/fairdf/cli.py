@@ -28,7 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "compare": ("compare", "compare detectors on the same images: paired differences"),
     "predict": ("predict", "score images, folders and videos with a checkpoint"),
     "report": ("report", "write an HTML/Markdown report of a run or predictions"),
-    "export": ("export", "export the inference branches to ONNX or TorchScript"),
+    "export": ("export", "export the inference branches to ONNX (optionally int8) or TorchScript"),
     "import-reference": ("import_reference", "convert a reference-code checkpoint"),
     "import": ("import_manifests", "AI-Face-FairnessBench CSVs / DeepfakeBench JSON -> manifests"),
 }

@@ -10,4 +10,5 @@ SCHEMES = ("ffpp", "dfdc", "celebdf", "dfd")  # fairdf.data.groups.SCHEMES
 FACE_DETECTORS = ("hog", "cnn")  # fairdf.prepare.faces.DETECTORS
 AGGREGATES = ("mean", "median", "max")  # fairdf.inference.results.AGGREGATES
 EXPORT_FORMATS = ("onnx", "torchscript")  # fairdf.inference.export.FORMATS
+QUANTIZE_TYPES = ("int8",)  # fairdf.inference.quantize.QUANTIZE_TYPES
 DATASET_ADAPTERS = ("ffpp", "celebdf", "dfd", "dfdc", "generic")  # prepare.identities.ADAPTERS
