@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--threads",
         type=int,
-        help="CPU threads (default: the idle cores, cores minus the load average, 1 to 4)",
+        help="CPU threads (default: the cores idle right now, 1 to 4)",
     )
 
 
