@@ -55,6 +55,21 @@ def temporary_sibling(target: Path, suffix: str = ".tmp") -> Path:
     return Path(name)
 
 
+@contextlib.contextmanager
+def scratch_folder(target: str | os.PathLike) -> Iterator[Path]:
+    """A hidden working folder beside `target` (`.NAME.<random>.work`), removed on exit.
+
+    Intermediate files stay in the folder the user named rather than the system's
+    temporary folder; a process killed outright leaves only this hidden folder.
+    """
+    folder = temporary_sibling(Path(target), suffix=".work")
+    folder.mkdir()
+    try:
+        yield folder
+    finally:
+        remove_path(folder)
+
+
 def replace_path(new: Path, target: Path) -> None:
     """Move `new` to `target`, replacing a file or a folder there.
 

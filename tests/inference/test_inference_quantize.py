@@ -11,6 +11,8 @@ import contextlib
 import io
 import json
 import re
+import tempfile
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -220,8 +222,8 @@ def test_a_damaged_int8_model_is_refused_and_out_is_untouched(
 ):
     original = quantize_module.quantize_file
 
-    def damaging(source, target, frame, size):
-        original(source, target, frame, size)
+    def damaging(source, target, frame, size, work):
+        original(source, target, frame, size, work)
         model = onnx.load(str(target))
         rng = np.random.default_rng(0)
         for tensor in model.graph.initializer:
@@ -237,6 +239,40 @@ def test_a_damaged_int8_model_is_refused_and_out_is_untouched(
         export_quantized(trained.folder, out, [calibration["manifest"]], calibration_images=16)
     assert out.read_bytes() == b"the previous export"
     assert [p.name for p in tmp_path.iterdir()] == ["detector.onnx"]
+
+
+def test_intermediate_files_stay_beside_out_and_are_removed(
+    trained, calibration, tmp_path, monkeypatch
+):
+    """The float model and ONNX Runtime's own temporaries go to a hidden folder beside OUT
+    (a user-named place), never to the system's temporary folder, and are gone after."""
+    system_tmp = tmp_path / "system-tmp"
+    system_tmp.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(system_tmp))
+    seen = []
+    original = quantize_module.quantize_file
+
+    def spying(source, target, frame, size, work):
+        seen.append(sorted(p.name for p in work.iterdir()))
+        assert work.parent == out.parent and work.name.startswith(".detector.onnx.")
+        original(source, target, frame, size, work)
+
+    created = []
+    mkdtemp = tempfile.mkdtemp
+
+    def recording_mkdtemp(*args, **kwargs):  # ONNX Runtime's TemporaryDirectory uses it
+        created.append(Path(mkdtemp(*args, **kwargs)))
+        return str(created[-1])
+
+    monkeypatch.setattr(quantize_module, "quantize_file", spying)
+    monkeypatch.setattr("tempfile.mkdtemp", recording_mkdtemp)
+    out = tmp_path / "out" / "detector.onnx"
+    out.parent.mkdir()
+    export_quantized(trained.folder, out, [calibration["manifest"]], calibration_images=16)
+    assert seen == [["float.onnx"]]
+    assert created and all(folder.parent.parent == out.parent for folder in created), created
+    assert list(system_tmp.iterdir()) == []
+    assert [p.name for p in out.parent.iterdir()] == ["detector.onnx"]
 
 
 def test_split_is_fixed_disjoint_and_keeps_both_labels():

@@ -40,7 +40,7 @@ from fairdf.inference.export import (
     export_checkpoint,
     format_for,
 )
-from fairdf.io import atomic_path
+from fairdf.io import atomic_path, scratch_folder
 
 QUANTIZE_TYPES = ("int8",)
 CALIBRATION_IMAGES = 200  # default number of calibration images
@@ -172,7 +172,7 @@ def read_calibration(
         frames.append(manifest.frame.assign(_manifest=str(manifest.source)))
     frame = pd.concat(frames, ignore_index=True)
     if len(frame) == 0:
-        raise ConfigError(f"--calibration: {', '.join(map(str, manifests))} list no images")
+        raise ConfigError(f"--calibration: {', '.join(map(str, manifests))} lists no images")
     calibration, check, held_out = split_calibration(frame, n_images)
     chosen = pd.concat([calibration, check]).drop_duplicates("path")
     for path, source in zip(chosen["path"], chosen["_manifest"], strict=True):
@@ -230,36 +230,51 @@ def _reader(frame: pd.DataFrame, size: int):
     return Reader()
 
 
-def quantize_file(source: Path, target: Path, calibration: pd.DataFrame, size: int) -> None:
-    """Quantize the float ONNX file `source` into `target` with SETTINGS (module docstring)."""
+def quantize_file(
+    source: Path, target: Path, calibration: pd.DataFrame, size: int, work: Path
+) -> None:
+    """Quantize the float ONNX file `source` into `target` with SETTINGS (module docstring).
+
+    `work` is an existing folder for the intermediate model.
+    """
     import onnx
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
     types = {"int8": QuantType.QInt8, "uint8": QuantType.QUInt8}
-    with tempfile.TemporaryDirectory(prefix="fairdf-quantize-") as folder:
-        prepared = Path(folder) / "prepared.onnx"
-        with _quiet_onnxruntime():
-            quant_pre_process(str(source), str(prepared))
-            nodes = trunk_nodes(onnx.load(str(prepared)), SETTINGS["op_types"])
-            if not nodes:
-                raise FairdfError(
-                    "the exported model has no convolution that takes the input images "
-                    "directly, so fairdf cannot quantize it; export it without --quantize"
-                )
-            quantize_static(
-                str(prepared),
-                str(target),
-                _reader(calibration, size),
-                quant_format=getattr(QuantFormat, SETTINGS["format"]),
-                per_channel=SETTINGS["per_channel"],
-                reduce_range=SETTINGS["reduce_range"],
-                activation_type=types[SETTINGS["activations"]],
-                weight_type=types[SETTINGS["weights"]],
-                nodes_to_quantize=nodes,
-                op_types_to_quantize=SETTINGS["op_types"],
-                calibrate_method=getattr(CalibrationMethod, SETTINGS["calibration"]),
+    prepared = work / "prepared.onnx"
+    with _quiet_onnxruntime(), _temporary_files_in(work):
+        quant_pre_process(str(source), str(prepared))
+        nodes = trunk_nodes(onnx.load(str(prepared)), SETTINGS["op_types"])
+        if not nodes:
+            raise FairdfError(
+                "the exported model has no convolution that takes the input images "
+                "directly, so fairdf cannot quantize it; export it without --quantize"
             )
+        quantize_static(
+            str(prepared),
+            str(target),
+            _reader(calibration, size),
+            quant_format=getattr(QuantFormat, SETTINGS["format"]),
+            per_channel=SETTINGS["per_channel"],
+            reduce_range=SETTINGS["reduce_range"],
+            activation_type=types[SETTINGS["activations"]],
+            weight_type=types[SETTINGS["weights"]],
+            nodes_to_quantize=nodes,
+            op_types_to_quantize=SETTINGS["op_types"],
+            calibrate_method=getattr(CalibrationMethod, SETTINGS["calibration"]),
+        )
+
+
+@contextlib.contextmanager
+def _temporary_files_in(folder: Path) -> Iterator[None]:
+    """Send ONNX Runtime's own temporary files (`tempfile`) into `folder`, not /tmp."""
+    saved = tempfile.tempdir
+    tempfile.tempdir = str(folder)
+    try:
+        yield
+    finally:
+        tempfile.tempdir = saved
 
 
 @contextlib.contextmanager
@@ -342,8 +357,8 @@ def export_quantized(
         raise ConfigError(f"--max-auc-drop must be 0 or more, got {max_auc_drop}")
     split = read_calibration(calibration, calibration_images)
     out = Path(out)
-    with tempfile.TemporaryDirectory(prefix="fairdf-export-") as folder:
-        float_path = Path(folder) / "float.onnx"
+    with scratch_folder(out) as folder:
+        float_path = folder / "float.onnx"
         float_export = export_checkpoint(
             checkpoint,
             float_path,
@@ -353,7 +368,7 @@ def export_quantized(
         )
         size = _image_size(float_path)
         with atomic_path(out) as tmp:
-            quantize_file(float_path, tmp, split.calibration, size)
+            quantize_file(float_path, tmp, split.calibration, size, folder)
             p_float, p_int8 = compare_scores(float_path, tmp, split.check, size)
             labels = split.check["label"].to_numpy()
             check = QuantizationCheck(
