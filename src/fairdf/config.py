@@ -91,7 +91,7 @@ class TrainConfig:
     eval_batch_size: int = 64
     best_metric: str = "auc"  # a key of the validation metrics, e.g. auc, F_FPR, F_MEO
     best_mode: Literal["max", "min"] = "max"
-    progress: bool = True
+    progress: bool = True  # per-step bar on stderr when it is a terminal
     tensorboard: bool = False  # event logs in RUN_DIR/tensorboard (extra: fairdf[tensorboard])
     tensorboard_every: int = 50  # steps between loss-term points
 

@@ -1,3 +1,4 @@
+import io
 import json
 import os
 import subprocess
@@ -123,3 +124,18 @@ def test_two_process_ddp_trains_and_only_rank0_writes(tmp_path, synthetic_data):
     assert json.loads(records[0])["world_size"] == 2
     assert (run_dir / "checkpoints" / "last" / "model.safetensors").is_file()
     assert not list(tmp_path.glob("ddp*/**/*.tmp"))
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("terminal", [False, True], ids=["log-file", "terminal"])
+def test_the_step_bar_is_drawn_only_on_a_terminal(tiny_config, tmp_path, monkeypatch, terminal):
+    stderr = _Terminal() if terminal else io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    config = tiny_config("train.progress=true", "train.epochs=1", "train.max_steps_per_epoch=2")
+    train(config, tmp_path / "run")
+    drawn = "it/s" in stderr.getvalue() or "s/it" in stderr.getvalue()
+    assert drawn == terminal, stderr.getvalue()[-500:]

@@ -240,7 +240,8 @@ def train_one_epoch(
     bar = tqdm(
         total=total_steps,
         desc=f"epoch {epoch + 1}/{config.train.epochs}",
-        disable=not (config.train.progress and context.is_main),
+        # None: shown only on a terminal (a log file would get every redraw)
+        disable=None if config.train.progress and context.is_main else True,
         leave=False,
         file=sys.stderr,
     )
