@@ -64,14 +64,35 @@ def _reference_rates(label: np.ndarray, logit: np.ndarray) -> dict[str, float]:
     }
 
 
-def _reference_fairness(frame: pd.DataFrame, masks: list[np.ndarray]) -> dict[str, float]:
+def _kept_rates(frame: pd.DataFrame, masks: list[np.ndarray]) -> list[dict[str, float]]:
+    """Rates of the groups the reference keeps (its metric call succeeds: both classes)."""
     label, logit = frame["label"].to_numpy(), frame["logit_fake"].to_numpy()
-    overall = _reference_rates(label, logit)
-    kept = [
+    return [
         _reference_rates(label[m], logit[m])
         for m in masks
         if (label[m] == 0).any() and (label[m] == 1).any()
     ]
+
+
+def _reference_spread(frame: pd.DataFrame, intersectional: list[np.ndarray]) -> float:
+    """F_S: largest pairwise |PR_i - PR_j| over the kept intersectional groups, from 0."""
+    rates = [r["pr"] for r in _kept_rates(frame, intersectional)]
+    spread = 0.0
+    for i in range(len(rates)):
+        for j in range(i + 1, len(rates)):
+            spread = max(spread, abs(rates[i] - rates[j]))
+    return spread
+
+
+def _reference_fairness(
+    frame: pd.DataFrame, masks: list[np.ndarray], spread: float | None = None
+) -> dict[str, float]:
+    label, logit = frame["label"].to_numpy(), frame["logit_fake"].to_numpy()
+    overall = _reference_rates(label, logit)
+    kept = _kept_rates(frame, masks)
+    f_g = 0.0  # F_G: largest |PR_g - PR_overall| over the kept groups, from 0
+    for rates in kept:
+        f_g = max(f_g, abs(rates["pr"] - overall["pr"]))
     f_fpr = f_eo = 0.0
     for rates in kept:
         f_fpr += abs(rates["fpr"] - overall["fpr"])
@@ -81,7 +102,7 @@ def _reference_fairness(frame: pd.DataFrame, masks: list[np.ndarray]) -> dict[st
         values = [rates[key] for rates in kept]
         return max(values) - min(values)
 
-    return {
+    values = {
         "F_FPR": f_fpr,
         "F_EO": f_eo,
         "F_OAE": gap("acc"),
@@ -90,7 +111,11 @@ def _reference_fairness(frame: pd.DataFrame, masks: list[np.ndarray]) -> dict[st
         "FPR_gap": gap("fpr"),
         "AUC_gap": gap("auc"),
         "ErrorRate_gap": gap("er"),
+        "F_G": f_g,
     }
+    if spread is not None:
+        values.update(F_S=spread, F_A=(f_g + spread) / 2)
+    return values
 
 
 def _view_masks(frame: pd.DataFrame) -> dict[str, list[np.ndarray]]:
@@ -118,8 +143,10 @@ def test_one_class_groups_zero_logits_and_tiny_groups(tmp_path, capsys):
     overall = _reference_rates(label, logit)
     for key in ("auc", "eer", "fpr", "tpr", "acc"):
         assert ours["overall"][key] == overall[key], key
-    for view, masks in _view_masks(frame).items():
-        expected = _reference_fairness(frame, masks)
+    views = _view_masks(frame)
+    spread = _reference_spread(frame, views["intersectional"])
+    for view, masks in views.items():
+        expected = _reference_fairness(frame, masks, spread)
         for metric, value in expected.items():
             assert ours["fairness"][view][metric] == pytest.approx(value, rel=0, abs=1e-15), (
                 view,
@@ -178,3 +205,63 @@ def test_a_view_with_no_two_class_group_is_null_with_a_reason(tmp_path, capsys):
     assert ours["fairness"]["race"]["F_FPR"] == pytest.approx(expected["F_FPR"], abs=1e-15)
     assert ours["fairness"]["race"]["AUC_gap"] == pytest.approx(expected["AUC_gap"], abs=1e-15)
     assert "warning" in err
+
+
+def test_parity_numbers_run_over_the_kept_groups_only(tmp_path, capsys):
+    # male-asian holds reals only, all called real (PR 0): the reference drops it, so it
+    # must not set F_G, F_S or F_A; F_COV still counts it (the reference keeps it there)
+    rng = np.random.default_rng(11)
+    records = [("male", "asian", 0, -3.0 - i) for i in range(6)]
+    for gender, race, shift in (("male", "white", 0.6), ("nonmale", "black", 0.2)):
+        for _ in range(30):
+            label = int(rng.integers(0, 2))
+            records.append((gender, race, label, float(rng.normal(shift + label, 1.0))))
+    frame = pd.DataFrame(records, columns=["gender", "race", "label", "logit_fake"])
+    frame.insert(0, "group_id", [GENDERS.index(g) * 4 + RACES.index(r) for g, r, _, _ in records])
+    ours, _ = _run(tmp_path, frame, capsys)
+    views = _view_masks(frame)
+    spread = _reference_spread(frame, views["intersectional"])
+    for view, masks in views.items():
+        expected = _reference_fairness(frame, masks, spread)
+        for metric in ("F_G", "F_S", "F_A"):
+            assert ours["fairness"][view][metric] == pytest.approx(expected[metric], abs=1e-15), (
+                view,
+                metric,
+            )
+    # the dropped group would have moved them: PR 0 against kept PRs near 0.5-0.7
+    label, logit = frame["label"].to_numpy(), frame["logit_fake"].to_numpy()
+    overall_pr = float(np.mean(1 / (1 + np.exp(-logit)) >= 0.5))
+    assert ours["fairness"]["intersectional"]["F_G"] < overall_pr - 0.05
+    assert ours["fairness"]["gender"]["F_COV"] is not None
+
+
+def test_a_kept_group_calling_nothing_fake_has_precision_0_as_the_reference_prints(
+    tmp_path, capsys
+):
+    # male-white keeps both classes but calls every image real: scikit-learn's
+    # precision_score (zero_division default) gives 0 there, fairdf's own convention n/a
+    frame = pd.DataFrame(
+        {
+            "group_id": [1, 1, 1, 1, 5, 5, 5, 5],
+            "label": [0, 0, 1, 1, 0, 0, 1, 1],
+            "logit_fake": [-1.0, -2.0, -0.5, -3.0, -1.0, 0.5, 1.0, 2.0],
+        }
+    )
+    ours, _ = _run(tmp_path, frame, capsys)
+    groups = ours["groups"]["intersectional"]
+    assert groups["male-white"]["ppv"] == 0.0
+    label, logit = frame["label"].to_numpy(), frame["logit_fake"].to_numpy()
+    called = (1 / (1 + np.exp(-logit)) >= 0.5) & (frame["group_id"] == 5).to_numpy()
+    assert groups["nonmale-white"]["ppv"] == label[called].mean()
+    assert not any(e["group"] == "male-white" and e["metric"] == "ppv" for e in ours["excluded"])
+    printed = capsys.readouterr().out
+    csv = tmp_path / "edges.csv"
+    assert main(["metrics", str(csv), "--reference-convention", "--scheme", "ffpp"]) == 0
+    printed = capsys.readouterr().out
+    assert "precision 0" in printed and "male-white" in printed.split("precision 0")[-1]
+    # the default convention keeps it undefined
+    default = frame.assign(score=1 / (1 + np.exp(-frame["logit_fake"]))).drop(columns="logit_fake")
+    default.to_csv(csv, index=False)
+    out = tmp_path / "default.json"
+    assert main(["metrics", str(csv), "--scheme", "ffpp", "--json", str(out)]) == 0
+    assert json.loads(out.read_text())["groups"]["intersectional"]["male-white"]["ppv"] is None

@@ -28,7 +28,10 @@ from fairdf.metrics.reference import (
     REFERENCE_RULE,
     reference_exclusions,
     reference_fairness_metrics,
+    reference_precision,
+    reference_spread,
     removed_groups,
+    zero_precision_groups,
 )
 from fairdf.metrics.scored import covariance_fairness, fake_logits, group_calibration_error
 from fairdf.metrics.videos import video_predictions
@@ -192,6 +195,7 @@ def compute_metrics(
 def _reference_and_more_fairness(rates, totals) -> dict:
     """Bootstrap fairness under the reference convention: the reference script's numbers,
     and fairdf's other metrics (those the script does not print) beside them."""
+    rates = {**rates, "ppv": reference_precision(rates["ppv"], rates["n_real"], rates["n_fake"])}
     values = fairness_metrics(rates, totals)
     values.update(reference_fairness_metrics(rates, totals))
     return values
@@ -211,15 +215,20 @@ def _point_estimates(
     }
     for view in views:
         groups[view.name]["ece"] = group_calibration_error(view, label, score)
+    if table.reference:  # precision 0, not undefined, where a kept group calls none fake
+        for t in (overall_table, *groups.values()):
+            t["ppv"] = reference_precision(t["ppv"].to_numpy(), t["n_real"], t["n_fake"])
     fairness = {name: fairness_of_table(t, overall_row) for name, t in groups.items()}
-    _add_scored_metrics(table, views, groups, fairness)
     if table.reference:  # the reference script's numbers replace those it prints
         for view in views:
             values = _reference_fairness(view, groups[view.name], label, predicted, overall_row)
-            if all(value is None or np.isnan(value) for value in values.values()):
-                # no group left (the reference script stops): nothing of the view is defined
-                values = dict.fromkeys(fairness[view.name])
             fairness[view.name].update(values)
+    _add_scored_metrics(table, views, groups, fairness)
+    if table.reference:
+        for view in views:
+            if np.isnan(fairness[view.name]["F_FPR"]):
+                # no group left (the reference script stops): nothing of the view is defined
+                fairness[view.name] = dict.fromkeys(fairness[view.name])
     excluded = group_exclusions(OVERALL, overall_table)
     for name, group_metrics in groups.items():
         excluded += group_exclusions(name, group_metrics)
@@ -235,6 +244,9 @@ def _point_estimates(
     }
     if table.reference:
         meta["eer"] = REFERENCE_EER
+        meta["zero_precision_groups"] = {
+            name: names for name, t in groups.items() if (names := zero_precision_groups(t))
+        }
         meta["removed_groups"] = {
             name: [group for group, cause in removed_groups(t) if cause != "no images"]
             for name, t in groups.items()
@@ -249,7 +261,7 @@ def _reference_fairness(
     """The reference script's fairness numbers of one view (rates straight from counts)."""
     rates = rates_from_counts(confusion_counts(view.codes, label, predicted, view.n_groups))
     rates["auc"] = table["auc"].to_numpy(dtype=np.float64)
-    totals = {name: np.float64(overall[name]) for name in ("fpr", "tpr")}
+    totals = {name: np.float64(overall[name]) for name in ("fpr", "tpr", "pr")}
     values = reference_fairness_metrics(rates, totals)
     return {name: float(value) for name, value in values.items()}
 
@@ -264,8 +276,12 @@ def _add_scored_metrics(
     reference_logits = table.convention == REFERENCE_CONVENTION and "logit_fake" in table.frame
     logit_fake = table.frame["logit_fake"].to_numpy() if reference_logits else None
     logits = fake_logits(table.score, logit_fake)
-    intersectional = groups[views[0].name]["pr"].to_numpy(dtype=np.float64)
-    spread = float(gap(intersectional))
+    intersectional = groups[views[0].name]
+    pr = intersectional["pr"].to_numpy(dtype=np.float64)
+    if table.reference:  # over the groups the reference keeps
+        spread = reference_spread(pr, intersectional["n_real"], intersectional["n_fake"])
+    else:
+        spread = float(gap(pr))
     for view in views:
         values = fairness[view.name]
         values["ECE_gap"] = float(gap(groups[view.name]["ece"].to_numpy(dtype=np.float64)))

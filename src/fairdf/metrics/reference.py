@@ -11,7 +11,10 @@ then, per group:
   point, with no interpolation between points;
 - loses every group that lacks real or fake images (its metric call fails and the
   failure is swallowed): such groups, and empty ones, are absent from every fairness
-  number of their view, while the overall rates still count their images.
+  number of their view (F_G, F_S and F_A included), while the overall rates still count
+  their images; only F_COV, computed from the raw logits, still weighs every group;
+- prints the precision of a kept group that calls no image fake as 0 (scikit-learn's
+  `precision_score` default), where fairdf's convention leaves it undefined.
 
 Fairness numbers then run over the remaining groups, in the scheme's group order: the
 sums F_FPR and F_EO are accumulated group by group, gaps are max - min (0 for a single
@@ -58,6 +61,12 @@ def _gap(values: np.ndarray, keep: np.ndarray) -> np.ndarray:
     return np.where(keep.any(axis=-1), highest - lowest, np.nan)
 
 
+def _largest(values: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """max over the kept groups of values (..., G); NaN where none is kept."""
+    largest = np.where(keep, values, -np.inf).max(axis=-1)
+    return np.where(keep.any(axis=-1), largest, np.nan)
+
+
 def _running_sum(terms: np.ndarray, keep: np.ndarray) -> np.ndarray:
     """Sum over the kept groups of terms (..., G), added one group at a time in order."""
     total = np.zeros(terms.shape[:-1])
@@ -71,7 +80,8 @@ def reference_fairness_metrics(
 ) -> dict[str, np.ndarray]:
     """`FAIRNESS_METRICS` the reference way from group rates (..., G), overall rates (...).
 
-    `rates` needs n_real, n_fake, acc, fpr, tpr, tnr, fnr, pr, nr and auc.
+    `rates` needs n_real, n_fake, acc, fpr, tpr, tnr, fnr, pr, nr and auc; `overall`
+    needs fpr, tpr and pr.
     """
     keep = kept_groups(rates["n_real"], rates["n_fake"])
     fpr_all = np.expand_dims(overall["fpr"], -1)
@@ -89,7 +99,25 @@ def reference_fairness_metrics(
         "FPR_gap": gaps["fpr"],
         "AUC_gap": _gap(rates["auc"], keep),
         "ErrorRate_gap": _gap(error_rate, keep),
+        "F_G": _largest(np.abs(rates["pr"] - np.expand_dims(overall["pr"], -1)), keep),
     }
+
+
+def reference_precision(ppv: np.ndarray, n_real: np.ndarray, n_fake: np.ndarray) -> np.ndarray:
+    """PPV (..., G) as the reference prints it: 0 where a kept group calls no image fake."""
+    return np.where(np.isnan(ppv) & kept_groups(n_real, n_fake), 0.0, ppv)
+
+
+def zero_precision_groups(table: pd.DataFrame) -> list[str]:
+    """The groups of a view's table whose precision `reference_precision` set to 0."""
+    called_none = table["pr"].to_numpy() == 0
+    kept = kept_groups(table["n_real"].to_numpy(), table["n_fake"].to_numpy())
+    return [str(group) for group, zero in zip(table.index, called_none & kept, strict=True) if zero]
+
+
+def reference_spread(pr: np.ndarray, n_real: np.ndarray, n_fake: np.ndarray) -> float:
+    """The reference's F_S: max - min of PR (G,) over the kept intersectional groups."""
+    return float(_gap(np.asarray(pr, dtype=np.float64), kept_groups(n_real, n_fake)))
 
 
 def removed_groups(table: pd.DataFrame) -> list[tuple[str, str]]:

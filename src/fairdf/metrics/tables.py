@@ -212,6 +212,12 @@ def format_report(result: MetricsResult) -> str:
     sections = [summary, _overall(result), _fairness(result), _more_fairness(result)]
     for suffix, level in _levels(result):
         sections += [_groups(level, view, suffix) for view in level.groups]
+    if zero := meta.get("zero_precision_groups"):
+        named = "; ".join(f"{view}: {', '.join(groups)}" for view, groups in zero.items())
+        sections.append(
+            "PPV 0.00 where a group calls no image fake: precision 0, as the reference script "
+            f"prints it (scikit-learn's precision_score); undefined by default ({named})"
+        )
     sections += [_disparity(level, suffix) for suffix, level in _levels(result)]
     if meta.get("n_bootstrap"):
         sections.append(

@@ -105,6 +105,9 @@ def _prediction_facts(path: Path, result: MetricsResult) -> list[tuple[str, str]
     ]
     if warning := removal_warning(meta):
         facts.append(("Removed groups", warning.split(": ", 2)[-1]))
+    if zero := meta.get("zero_precision_groups"):
+        named = "; ".join(f"{view}: {', '.join(groups)}" for view, groups in zero.items())
+        facts.append(("Precision 0", f"no image called fake, as the reference prints ({named})"))
     if meta.get("n_bootstrap"):
         unit = f"clusters of '{meta['cluster_by']}'" if meta.get("cluster_by") else "images"
         facts.append(
