@@ -112,3 +112,28 @@ def test_skip_corrupt_reports_the_dropped_images(checkpoint, synthetic_data, tmp
     assert metrics["skipped_images"] == {"count": 2, "images": [str(p) for p in broken]}
     assert metrics["overall"]["n"] == len(frame) - 2
     assert "2 unreadable image(s) skipped" in err and str(broken[1]) in err
+
+
+def test_a_detector_calling_everything_fake_gets_a_warning(
+    checkpoint, synthetic_data, tmp_path, capsys
+):
+    import shutil
+
+    from safetensors.numpy import load_file, save_file
+
+    degenerate = tmp_path / "always-fake"
+    shutil.copytree(checkpoint, degenerate)
+    weights = load_file(degenerate / "model.safetensors")
+    weights["fused_head.mlp.2.weight"][:] = 0.0  # the score no longer depends on the image
+    weights["fused_head.mlp.2.bias"][:] = (-5.0, 5.0)  # (real, fake) logits
+    save_file(weights, degenerate / "model.safetensors")
+    out = tmp_path / "results"
+    test_csv = synthetic_data.manifests["test"]
+    args = ["--manifest", str(test_csv), "--out", str(out), "--device", "cpu", "--workers", "0"]
+    assert main(["test", "--checkpoint", str(degenerate), *args]) == 0
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if "constant decisions" in line]
+    assert len(lines) == 1 and lines[0].startswith("warning: test: ")
+    metrics = json.loads((out / "test" / "metrics.json").read_text())
+    assert metrics["meta"]["constant_decisions"] == "fake"
+    assert metrics["fairness"]["intersectional"]["F_FPR"] == 0.0

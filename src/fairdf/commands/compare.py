@@ -31,6 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import json
+    import sys
     from pathlib import Path
 
     from fairdf.compare import compare_models, format_comparisons
@@ -56,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
         payload = json.dumps(comparisons.to_json_dict(), indent=1, allow_nan=False)
         write_text_atomic(args.json, payload + "\n")
     print(text, end="")
+    for warning in comparisons.warnings():
+        print(warning, file=sys.stderr)
     for written in (args.json, args.report):
         if written:
             print(f"\nwrote {written}")

@@ -19,18 +19,19 @@ def run(args: argparse.Namespace) -> int:
 
     from fairdf.io import write_text_atomic
     from fairdf.metrics import format_report, measure_predictions
+    from fairdf.metrics.decisions import constant_decisions_warning
     from fairdf.metrics.reference import removal_warning
     from fairdf.paths import check_output_file
 
     if args.json:
         check_output_file(args.json, "--json")
     _, result = measure_predictions(args.predictions, metric_options(args))
+    document = result.to_json_dict()
     if args.json:
-        write_text_atomic(
-            args.json, json.dumps(result.to_json_dict(), indent=1, allow_nan=False) + "\n"
-        )
-    if warning := removal_warning(result.meta):
-        print(warning, file=sys.stderr)
+        write_text_atomic(args.json, json.dumps(document, indent=1, allow_nan=False) + "\n")
+    for warning in (removal_warning(result.meta), constant_decisions_warning(document)):
+        if warning:
+            print(warning, file=sys.stderr)
     print(format_report(result), end="")
     if args.json:
         print(f"\nwrote {args.json}")

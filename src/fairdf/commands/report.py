@@ -45,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_comparison(args: argparse.Namespace) -> int:
+    import sys
     from pathlib import Path
 
     from fairdf.commands.compare import compare_options
@@ -57,6 +58,9 @@ def _run_comparison(args: argparse.Namespace) -> int:
     paths = report_paths(args.out or folder / "comparison.html")
     options = compare_options(args)
     comparisons = compare_models(args.source, args.names, args.baseline, options)
-    save_report(comparison_document(comparisons, options), paths)
+    document = comparison_document(comparisons, options)
+    save_report(document, paths)
+    for warning in document.warnings:
+        print(warning, file=sys.stderr)
     print(f"wrote {paths.html}\n  and {paths.markdown} with figures in {paths.figures}")
     return 0

@@ -45,6 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import sys
     from pathlib import Path
 
     from fairdf.data.perturbations import parse_perturbations
@@ -58,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
         run_test,
         undefined_notes,
     )
+    from fairdf.metrics.decisions import constant_decisions_warning
     from fairdf.paths import check_output_folder
 
     out = Path(args.out)
@@ -89,6 +91,9 @@ def run(args: argparse.Namespace) -> int:
     print(paper_table(results).to_string(na_rep="n/a"))
     for note in undefined_notes(results):
         print(note)
+    for result in results:
+        if warning := constant_decisions_warning(result.metrics, result.name):
+            print(warning, file=sys.stderr)
     for name, table in robustness_tables(results).items():
         print(f"\nRobustness of {name} (%; *_change = condition - clean)\n{table.to_string()}")
     for result in results:

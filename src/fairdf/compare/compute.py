@@ -15,6 +15,7 @@ from typing import Any
 from fairdf.compare.inputs import SINGLE, Models, read_matched, resolve_models
 from fairdf.errors import ConfigError
 from fairdf.metrics import MetricsResult, PredictionTable, compute_metrics, predicted_fake
+from fairdf.metrics.decisions import constant_decisions_warning
 from fairdf.metrics.options import MetricOptions
 from fairdf.metrics.paired import (
     Difference,
@@ -42,6 +43,22 @@ class Comparison:
     differences: dict[str, dict[Key, Difference]]
     meta: dict[str, Any]
     tables: dict[str, PredictionTable] = field(default_factory=dict, repr=False)
+
+    def label(self, name: str) -> str:
+        """A model's row label, marked as the baseline and when its decisions are constant."""
+        marks = ["baseline"] if name == self.baseline else []
+        if kind := self.models[name].meta.get("constant_decisions"):
+            marks.append(f"constant decisions: all {kind}")
+        return f"{name} ({'; '.join(marks)})" if marks else name
+
+    def warnings(self, testset: str = SINGLE) -> list[str]:
+        """One line per model whose decisions are constant (its fairness is 0 by construction)."""
+        prefix = f"{testset}: " if testset else ""
+        lines = []
+        for name, result in self.models.items():
+            if result.meta.get("constant_decisions"):
+                lines.append(constant_decisions_warning(result.to_json_dict(), prefix + name))
+        return [line for line in lines if line]
 
     def undefined(self) -> list[dict[str, str | None]]:
         """One entry per null difference: model, view, metric and why."""
@@ -91,6 +108,10 @@ class ComparisonSet:
     @property
     def single(self) -> bool:
         return list(self.testsets) == [SINGLE]
+
+    def warnings(self) -> list[str]:
+        """Every test set's `Comparison.warnings`."""
+        return [line for name, c in self.testsets.items() for line in c.warnings(name)]
 
     def to_json_dict(self) -> dict[str, Any]:
         if self.single:

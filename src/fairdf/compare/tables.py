@@ -40,8 +40,7 @@ def _view_table(comparison: Comparison, view: str) -> str:
         values = result.overall if overall else result.fairness[view]
         intervals = (result.intervals or {}).get("overall" if overall else "fairness", {})
         intervals = intervals if overall else intervals.get(view, {})
-        label = f"{name} (baseline)" if name == comparison.baseline else name
-        rows.append([label, *(_percent(values[m], digits) for m in metrics)])
+        rows.append([comparison.label(name), *(_percent(values[m], digits) for m in metrics)])
         rows.append(["  interval", *(_bounds(intervals.get(m), digits) for m in metrics)])
         if name == comparison.baseline:
             continue

@@ -13,6 +13,7 @@ import pandas as pd
 from fairdf.data.groups import GroupScheme, get_scheme
 from fairdf.errors import ConfigError, DataError
 from fairdf.metrics.bootstrap import INTERVAL_METRICS, bootstrap_statistics, percentile_interval
+from fairdf.metrics.decisions import constant_decisions
 from fairdf.metrics.detection import (
     confusion_counts,
     group_exclusions,
@@ -150,6 +151,7 @@ def compute_metrics(
     result = _point_estimates(table, views, predicted)
     result.disparity = disparity_section(result.groups, reference_groups)
     result.meta.update(
+        constant_decisions=constant_decisions(predicted),
         threshold=float(threshold),
         rule=REFERENCE_RULE if table.reference else PREDICTION_RULE,
         n_bootstrap=int(n_bootstrap),

@@ -8,6 +8,7 @@ paths.html, paths.markdown, paths.figures           # report.html, report.md, re
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -87,7 +88,10 @@ def write_report(
         video_aggregate=video_aggregate,
         reference_groups=tuple((reference_groups or {}).items()),
     )
-    save_report(build_document(inputs, options), paths)
+    document = build_document(inputs, options)
+    save_report(document, paths)
+    for warning in document.warnings:
+        print(warning, file=sys.stderr)
     return paths
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from fairdf.errors import DataError
 from fairdf.metrics import MetricOptions, MetricsResult, PredictionTable, measure_predictions
+from fairdf.metrics.decisions import constant_decisions_warning
 from fairdf.metrics.reference import removal_warning
 from fairdf.metrics.views import build_views
 from fairdf.report import figures
@@ -59,13 +60,17 @@ def build_document(inputs: ReportInputs, options: ReportOptions) -> Document:
             "wait for the first epoch or pass --predictions CSV"
         )
     facts = [("Source", str(inputs.source)), ("Generated", _now())]
-    notices, sections = [], []
+    notices, sections, warnings = [], [], []
     note = synthetic_note(inputs, config)
     if note:
         notices.append(note)
     if inputs.predictions is not None:
         table, result = measure_predictions(inputs.predictions, options)
         facts += _prediction_facts(inputs.predictions, result)
+        if warning := constant_decisions_warning(result.to_json_dict()):
+            warnings.append(warning)
+            text = warning.removeprefix("warning: ")
+            notices.insert(0, text[:1].upper() + text[1:])
         if result.excluded:
             notices.append(
                 f"{len(result.excluded)} values are undefined and left out of the metrics: "
@@ -81,7 +86,7 @@ def build_document(inputs: ReportInputs, options: ReportOptions) -> Document:
         facts += _run_facts(inputs.run_dir, config, records)
         sections.append(training_section(records, _warmup_epochs(config)))
     sections.append(glossary_section())
-    return Document(f"fairdf report: {inputs.source.name}", facts, notices, sections)
+    return Document(f"fairdf report: {inputs.source.name}", facts, notices, sections, warnings)
 
 
 def _now() -> str:

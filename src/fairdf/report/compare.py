@@ -63,7 +63,16 @@ def comparison_document(comparisons: ComparisonSet, options: CompareOptions) -> 
         sections += testset_sections(comparison, testset)
     sections.append(glossary_section())
     title = f"fairdf comparison: {', '.join(comparisons.names)}"
-    return Document(title, facts, notices, sections)
+    warnings = comparisons.warnings()
+    if warnings:
+        notices.insert(
+            0,
+            "Constant decisions (every image one class) for: "
+            + "; ".join(w.removeprefix("warning: ").split(": constant")[0] for w in warnings)
+            + ". Such a model's fairness metrics are 0 by construction; it is marked in the "
+            "tables and left out of the Pareto front.",
+        )
+    return Document(title, facts, notices, sections, warnings)
 
 
 def testset_sections(comparison: Comparison, testset: str) -> list[Section]:
@@ -128,8 +137,12 @@ def _view_table(comparison: Comparison, view: str, prefix: str) -> Table:
         values = result.overall if overall else result.fairness[view]
         bounds = intervals.get("overall", {}) if overall else intervals.get("fairness", {})
         bounds = bounds if overall else bounds.get(view, {})
-        label = f"{name} (baseline)" if name == comparison.baseline else name
-        rows.append((Cell(label), *(value_cell(values[m], digits, bounds.get(m)) for m in metrics)))
+        rows.append(
+            (
+                Cell(comparison.label(name)),
+                *(value_cell(values[m], digits, bounds.get(m)) for m in metrics),
+            )
+        )
         if name != comparison.baseline:
             deltas = comparison.differences[name]
             key = (lambda m: ("overall", m)) if overall else (lambda m: ("fairness", view, m))
@@ -168,6 +181,7 @@ def _tradeoff_figures(comparison: Comparison, prefix: str) -> list[Figure]:
                 float(result.fairness[view][metric]),
                 _bounds(result.intervals, "overall", "auc"),
                 _bounds(result.intervals, "fairness", view, metric),
+                constant=result.meta.get("constant_decisions") is not None,
             )
             for name, result in comparison.models.items()
         ]

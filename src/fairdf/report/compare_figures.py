@@ -31,13 +31,18 @@ class ModelPoint:
     fairness: float
     auc_bounds: tuple[float, float] | None = None
     fairness_bounds: tuple[float, float] | None = None
+    constant: bool = False  # decisions all one class: drawn hollow, never on the front
 
 
-def pareto_front(auc: Sequence[float], fairness: Sequence[float]) -> list[int]:
+def pareto_front(
+    auc: Sequence[float], fairness: Sequence[float], constant: Sequence[bool] | None = None
+) -> list[int]:
     """Indexes of the models no other model dominates (higher AUC, lower fairness value),
-    sorted by AUC; models with an undefined value are left out."""
+    sorted by AUC; models with an undefined value, or whose decisions are `constant`
+    (fairness 0 by construction), are left out."""
+    constant = constant or [False] * len(auc)
     points = [(a, f, i) for i, (a, f) in enumerate(zip(auc, fairness, strict=True))]
-    points = [p for p in points if not (math.isnan(p[0]) or math.isnan(p[1]))]
+    points = [p for p in points if not (math.isnan(p[0]) or math.isnan(p[1]) or constant[p[2]])]
     front = [
         i
         for a, f, i in points
@@ -68,13 +73,16 @@ def tradeoff_figure(points: Sequence[ModelPoint], metric: str, view: str) -> byt
             xerr=xerr,
             yerr=yerr,
             fmt="o",
+            markerfacecolor="none" if point.constant else group_color(index),
             color=group_color(index),
             capsize=3,
             markersize=7,
-            label=point.name,
+            label=f"{point.name} (constant decisions)" if point.constant else point.name,
         )
         axes.annotate(point.name, (x, y), textcoords="offset points", xytext=(6, 6), fontsize=8)
-    front = pareto_front([p.auc for p in points], [p.fairness for p in points])
+    front = pareto_front(
+        [p.auc for p in points], [p.fairness for p in points], [p.constant for p in points]
+    )
     if front:
         xs = [100 * points[i].auc for i in front]
         ys = [100 * points[i].fairness for i in front]

@@ -67,6 +67,7 @@ class Document:
     facts: list[tuple[str, str]]
     notices: list[str]
     sections: list[Section]
+    warnings: list[str] = field(default_factory=list)  # also printed on standard error
 
     @property
     def figures(self) -> list[Figure]:
