@@ -89,10 +89,13 @@ def run_demo(
     seed: int = 0,
     overrides: list[str] = (),
     threads: int | None = None,
+    overwrite: bool = False,
 ) -> DemoResult:
     """The whole demo with `threads` CPU threads (default `demo_threads()`), restored after."""
     import torch
 
+    out = Path(out).resolve()
+    prepare_folder(out, overwrite)  # before anything slow
     previous = torch.get_num_threads()
     threads = threads or demo_threads()
     torch.set_num_threads(threads)
@@ -115,7 +118,6 @@ def _run_demo(
 
     started = time.perf_counter()
     out = Path(out).resolve()
-    _prepare_folder(out)
     say(f"[1/3] synthesizing {n_images} images into {out / 'data'}")
     dataset = make_synthetic_dataset(out / "data", n_images=n_images, seed=seed)
     say(format_summary(dataset))
@@ -152,12 +154,17 @@ def say(text: str) -> None:
     logger.info(text)
 
 
-def _prepare_folder(out: Path) -> None:
-    """The demo rewrites its own earlier output, never another folder."""
+def prepare_folder(out: Path, overwrite: bool = False) -> None:
+    """The demo replaces its own earlier output when asked (`overwrite`), never another folder."""
     if not out.exists() or not any(out.iterdir()):
         return
     if not (out / "data" / "dataset.json").is_file():
         raise DataError(f"{out} exists and is not an earlier demo output; choose another --out")
+    if not overwrite:
+        raise DataError(
+            f"{out} holds an earlier demo (its run and checkpoint included); pass --overwrite "
+            "to replace it, or choose another --out"
+        )
     shutil.rmtree(out)
 
 

@@ -35,6 +35,21 @@ def test_demo_refuses_a_folder_it_did_not_write(tmp_path, capsys):
     assert (tmp_path / "keep.txt").read_text() == "mine"
 
 
+def test_demo_asks_before_replacing_an_earlier_demo(tmp_path, capsys):
+    from fairdf.demo import prepare_folder
+
+    earlier = tmp_path / "fairdf-demo"
+    (earlier / "data").mkdir(parents=True)
+    (earlier / "data" / "dataset.json").write_text("{}")
+    (earlier / "run.txt").write_text("the checkpoint the README uses")
+    assert main(["demo", "--out", str(earlier)]) == 2
+    err = capsys.readouterr().err
+    assert "--overwrite" in err and len(err.strip().splitlines()) == 1
+    assert (earlier / "run.txt").is_file()
+    prepare_folder(earlier, overwrite=True)
+    assert not earlier.exists()
+
+
 def busy_then_idle(idle_jiffies: int, total_jiffies: int):
     """A fake /proc/stat reader: two samples `total_jiffies` apart, `idle_jiffies` idle."""
     samples = iter([(1000, 5000), (1000 + idle_jiffies, 5000 + total_jiffies)])

@@ -20,6 +20,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
     parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the output of an earlier demo in --out (its checkpoint included)",
+    )
+    parser.add_argument(
         "--threads",
         type=int,
         help="CPU threads (default: the cores idle right now, 1 to 4)",
@@ -41,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         overrides=args.overrides,
         threads=args.threads,
+        overwrite=args.overwrite,
     )
     print(result.tables)
     print(
