@@ -391,7 +391,7 @@ def bootstrap(
     table = read_predictions(predictions, "ffpp")
     cluster = None if args.cluster_by == "none" else args.cluster_by
     result = compute_metrics(
-        table, n_bootstrap=args.bootstrap, ci=args.ci, cluster_by=cluster, seed=0
+        table, bootstrap=args.bootstrap, ci=args.ci, cluster_by=cluster, seed=0
     ).to_json_dict()
     fairness = result["fairness"]["intersectional"]
     overall = result["overall"]

@@ -103,7 +103,7 @@ def run_worker(args: argparse.Namespace) -> None:
         trainer.model, test.frame, image_size=config.model.image_size, device=context.device,
         batch_size=config.train.eval_batch_size,
     )  # fmt: skip
-    result = compute_metrics(scored, test.scheme, n_bootstrap=args.bootstrap, seed=0)
+    result = compute_metrics(scored, test.scheme, bootstrap=args.bootstrap, seed=0)
     result = result.to_json_dict()
     row = {
         "method": args.worker,

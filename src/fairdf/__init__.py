@@ -2,18 +2,31 @@
 
 detector = fairdf.load_detector("runs/ffpp/checkpoints/best")
 detector.predict(["face.png"])          # one row per image: score = p(fake)
-"""
 
-from __future__ import annotations
+table, result = fairdf.measure_predictions("predictions.csv", bootstrap=1000)
+result = fairdf.compute_metrics(frame, attributes=["gender"])   # label, score, gender
+print(fairdf.format_report(result))
+"""
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "load_detector"]
+# imported on first use, so that `import fairdf` stays light
+_LAZY = {
+    "load_detector": "fairdf.inference",
+    "compute_metrics": "fairdf.metrics",
+    "measure_predictions": "fairdf.metrics",
+    "format_report": "fairdf.metrics",
+    "MetricOptions": "fairdf.metrics",
+}
 
+__all__ = ["__version__", *_LAZY]
 
 def __getattr__(name: str):
-    if name == "load_detector":  # imported on first use: `import fairdf` stays light
-        from fairdf.inference import load_detector
+    if name in _LAZY:
+        import importlib
 
-        return load_detector
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'fairdf' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

@@ -122,9 +122,9 @@ def test_cluster_resampling_widens_intervals_only_for_correlated_clusters():
 def test_compute_metrics_intervals_are_deterministic_and_nested_like_the_result():
     frame = synthetic_predictions(n=400, seed=1)
     frame = frame[frame["intersec_label"] != 0]  # male-asian absent: null intervals
-    first = compute_metrics(frame, "ffpp", n_bootstrap=40, seed=3).to_json_dict()
-    again = compute_metrics(frame, "ffpp", n_bootstrap=40, seed=3).to_json_dict()
-    other = compute_metrics(frame, "ffpp", n_bootstrap=40, seed=4).to_json_dict()
+    first = compute_metrics(frame, "ffpp", bootstrap=40, seed=3).to_json_dict()
+    again = compute_metrics(frame, "ffpp", bootstrap=40, seed=3).to_json_dict()
+    other = compute_metrics(frame, "ffpp", bootstrap=40, seed=4).to_json_dict()
     assert first["intervals"] == again["intervals"] != other["intervals"]
     intervals = first["intervals"]
     assert set(intervals["fairness"]) == set(first["fairness"])

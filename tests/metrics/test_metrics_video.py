@@ -74,10 +74,10 @@ def test_video_metrics_equal_sklearn_on_aggregated_scores(aggregate):
 
 def test_video_bootstrap_resamples_videos():
     frame = _frames(n_videos=50, seed=2)
-    result = compute_metrics(frame, "ffpp", video_column="video", n_bootstrap=30, seed=7)
+    result = compute_metrics(frame, "ffpp", video_column="video", bootstrap=30, seed=7)
     videos = frame.groupby("video", sort=False).first().reset_index()
     videos["score"] = frame.groupby("video", sort=False)["score"].mean().to_numpy()
-    direct = compute_metrics(videos, "ffpp", n_bootstrap=30, seed=7)
+    direct = compute_metrics(videos, "ffpp", bootstrap=30, seed=7)
     assert result.video.intervals == direct.intervals
     assert result.video.meta["n_bootstrap"] == 30
 

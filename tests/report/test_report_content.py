@@ -131,7 +131,7 @@ def test_tables_show_every_number_of_compute_metrics(report):
     """Every displayed value and interval is compute_metrics' (same options and seed)."""
     paths, page, frame = report
     table = read_predictions(paths.html.parent / "predictions.csv")
-    result = compute_metrics(table, by=["age"], n_bootstrap=BOOTSTRAP, seed=3).to_json_dict()
+    result = compute_metrics(table, by=["age"], bootstrap=BOOTSTRAP, seed=3).to_json_dict()
     for view, groups in result["groups"].items():
         for group, values in groups.items():
             row = page.row(f"groups-{view}", group)

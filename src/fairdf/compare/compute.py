@@ -187,7 +187,7 @@ def compare_tables(
             table,
             by=options.by,
             threshold=options.threshold,
-            n_bootstrap=options.bootstrap,
+            bootstrap=options.bootstrap,
             ci=options.ci,
             cluster_by=options.cluster_by,
             seed=options.seed,

@@ -112,6 +112,27 @@ def scheme_from_mapping(mapping: Any, where: str) -> AttributeScheme:
     return scheme
 
 
+def declared_scheme(table: Any, attributes: Any, scheme: Any = None) -> AttributeScheme:
+    """The scheme that `attributes` declares for `table` (a DataFrame or PredictionTable).
+
+    `attributes` is a {column: [values]} mapping, an `AttributeScheme`, or column names
+    whose values are those present in the table (sorted).
+    """
+    if scheme is not None:
+        raise ConfigError("give either a scheme or attributes, not both")
+    if isinstance(attributes, AttributeScheme):
+        return attributes
+    if isinstance(attributes, str):
+        attributes = [attributes]
+    if not isinstance(attributes, Mapping):
+        frame = getattr(table, "frame", table)
+        missing = [c for c in attributes if c not in frame.columns]
+        if missing:
+            raise ConfigError(f"attributes: no column {missing[0]!r} in the table")
+        attributes = {c: sorted(frame[c].dropna().astype(str).str.strip().unique()) for c in attributes}
+    return scheme_from_mapping(attributes, "attributes")
+
+
 def parse_attributes(texts: list[str]) -> AttributeScheme:
     """`--attributes` arguments: COLUMN=v1,v2 ... pairs, or one YAML/JSON file."""
     if len(texts) == 1 and "=" not in texts[0]:

@@ -1,7 +1,7 @@
 """Detection and group-fairness metrics of a predictions table, with bootstrap intervals.
 
 table = read_predictions("predictions.csv")            # or a DataFrame
-result = compute_metrics(table, by=["age"], n_bootstrap=1000)
+result = compute_metrics(table, by=["age"], bootstrap=1000)
 result.to_json_dict()                                    # overall/fairness/groups/excluded
 """
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fairdf.data.attributes import declared_scheme
 from fairdf.data.groups import GroupScheme, get_scheme
 from fairdf.errors import ConfigError, DataError
 from fairdf.metrics.bootstrap import INTERVAL_METRICS, bootstrap_statistics, percentile_interval
@@ -114,20 +116,26 @@ def compute_metrics(
     by: Iterable[str] = (),
     threshold: float = 0.5,
     *,
+    attributes: Any = None,
     reference_convention: bool = False,
-    n_bootstrap: int = 0,
+    bootstrap: int = 0,
     ci: float = 0.95,
     cluster_by: str | None = None,
     seed: int = 0,
     statistics: dict[tuple[str, ...], np.ndarray] | None = None,
     video_column: str | None = None,
     video_aggregate: str = "mean",
-    reference_groups: Mapping[str, str] | None = None,
+    reference_groups: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+    n_bootstrap: int | None = None,
 ) -> MetricsResult:
     """Overall, per-group and fairness metrics of `table`, optionally with bootstrap intervals.
 
-    A DataFrame is validated with `prepare_predictions` first (rows named by position).
-    `by` adds one view per categorical column. With `n_bootstrap` > 0, percentile
+    The keywords are those of `MetricOptions` and of the command-line options. A
+    DataFrame is validated with `prepare_predictions` first (rows named by position);
+    `attributes` declares its groups from plain columns instead of a `scheme`
+    (`{"gender": ["male", "female"]}`, or column names whose values are read from the
+    table, as in fairlearn's `sensitive_features`).
+    `by` adds one view per categorical column. With `bootstrap` > 0 resamples, percentile
     intervals at level `ci` from resampling rows, or whole clusters of `cluster_by`;
     `statistics` gives those resamples' values precomputed (e.g. by the paired bootstrap
     of `fairdf.metrics.paired`) instead of drawing them here.
@@ -136,7 +144,14 @@ def compute_metrics(
     `reference_groups` maps a view to its disparity reference group (default: largest).
     """
     by = list(by)
+    if n_bootstrap is not None:  # the former name of `bootstrap`
+        warnings.warn("compute_metrics: n_bootstrap is now bootstrap", DeprecationWarning, 2)
+        bootstrap = n_bootstrap
+    n_bootstrap = bootstrap
+    reference_groups = dict(reference_groups or {})
     _check_options(threshold, n_bootstrap, ci, cluster_by)
+    if attributes is not None:
+        scheme = declared_scheme(table, attributes, scheme)
     if not isinstance(table, PredictionTable):
         table = prepare_predictions(table, scheme, reference_convention=reference_convention)
     elif scheme is not None and get_scheme(scheme) != table.scheme:
@@ -184,7 +199,7 @@ def compute_metrics(
             videos,
             by=by,
             threshold=threshold,
-            n_bootstrap=n_bootstrap,
+            bootstrap=n_bootstrap,
             ci=ci,
             seed=seed,
             reference_groups=reference_groups,

@@ -37,18 +37,37 @@ class MetricOptions:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
 
+def options_with(options: MetricOptions, settings: dict[str, Any]) -> MetricOptions:
+    """`options` with `settings` replaced; a name that is not a field raises TypeError."""
+    names = [f.name for f in dataclasses.fields(options)]
+    unknown = [name for name in settings if name not in names]
+    if unknown:
+        raise TypeError(f"unknown metric option {unknown[0]!r}; the options are {', '.join(names)}")
+    if "by" in settings:
+        settings = {**settings, "by": tuple(settings["by"])}
+    if isinstance(settings.get("reference_groups"), dict):
+        settings = {**settings, "reference_groups": tuple(settings["reference_groups"].items())}
+    return dataclasses.replace(options, **settings)
+
+
 def measure_predictions(
-    path: str | os.PathLike, options: MetricOptions
+    path: str | os.PathLike, options: MetricOptions | None = None, **settings: Any
 ) -> tuple[PredictionTable, MetricsResult]:
-    """Read the predictions CSV at `path` and compute its metrics with `options`."""
+    """Read the predictions CSV at `path` and compute its metrics with `options`.
+
+    `settings` are `MetricOptions` fields given as keywords (they replace those of
+    `options`), e.g. `measure_predictions("p.csv", bootstrap=1000, by=["age"])`.
+    """
     from fairdf.metrics.videos import default_video_column
+
+    options = options_with(options or MetricOptions(), settings)
 
     table = read_predictions(path, options.scheme, options.reference_convention)
     result = compute_metrics(
         table,
         by=options.by,
         threshold=options.threshold,
-        n_bootstrap=options.bootstrap,
+        bootstrap=options.bootstrap,
         ci=options.ci,
         cluster_by=options.cluster_by,
         seed=options.seed,
