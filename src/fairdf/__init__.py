@@ -21,12 +21,14 @@ _LAZY = {
 
 __all__ = ["__version__", *_LAZY]
 
+
 def __getattr__(name: str):
     if name in _LAZY:
         import importlib
 
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'fairdf' has no attribute {name!r}")
+
 
 def __dir__() -> list[str]:
     return sorted({*globals(), *_LAZY})

@@ -174,8 +174,8 @@ def _tables(predictions: Path, scheme: str) -> str:
     table = read_predictions(predictions, scheme)
     return (
         f"{format_report(compute_metrics(table, scheme))}\n"
-        "\nAUC per manipulation method (its fakes against all real test images):\n"
-        f"{method_auc(table.frame).to_string()}"
+        "\nAUC per manipulation method (%, its fakes against all real test images):\n"
+        f"{(100 * method_auc(table.frame)).round(2).to_string()}"
     )
 
 

@@ -151,5 +151,5 @@ def test_cli_bootstrap_by_cluster(tmp_path, capsys):
     low, high = result["intervals"]["fairness"]["intersectional"]["F_FPR"]
     assert 0 <= low <= high
     printed = capsys.readouterr().out
-    assert "90% percentile bootstrap intervals, 50 resamples of clusters of 'video'" in printed
+    assert "90% percentile bootstrap intervals from 50 resamples of clusters of 'video'" in printed
     assert "  interval" in printed

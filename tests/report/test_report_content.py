@@ -193,7 +193,7 @@ def test_header_and_glossary(report):
     assert (
         f"{len(frame)} ({(frame.label == 0).sum()} real, {(frame.label == 1).sum()} fake)" in text
     )
-    assert f"{BOOTSTRAP} resamples of images, seed 3" in text
+    assert f"from {BOOTSTRAP} resamples of images (seed 3)" in text
     assert "glossary" in page.sections
     for term in ("F_FPR", "F_EO", "F_OAE", "F_DP", "F_MEO", "ErrorRate gap"):
         assert f"<dt>{term}</dt>" in text

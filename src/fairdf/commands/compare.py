@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from fairdf.commands.metric_options import add_metric_options
+from fairdf.commands.metric_options import add_metric_options, add_wide_option
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,6 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--report", metavar="OUT.html", help="also write the comparison report page"
     )
     add_metric_options(parser, bootstrap_default=2000)
+    add_wide_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -37,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
     from fairdf.compare import compare_models, format_comparisons
     from fairdf.errors import ConfigError
     from fairdf.io import write_text_atomic
+    from fairdf.metrics.tables import TABLE_WIDTH
 
     if args.json and Path(args.json).is_dir():
         raise ConfigError(f"--json {args.json} is a folder; give a file name such as compare.json")
@@ -47,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         report_paths = paths_of(args.report)
     options = compare_options(args)
     comparisons = compare_models(args.predictions, args.names, args.baseline, options)
-    text = format_comparisons(comparisons)
+    text = format_comparisons(comparisons, width=None if args.wide else TABLE_WIDTH)
     if report_paths is not None:
         from fairdf.report import save_report
         from fairdf.report.compare import comparison_document

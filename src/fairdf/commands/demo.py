@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     )
     print(result.tables)
     print(
-        f"\ndemo finished in {result.seconds:.0f} s: test AUC {result.auc:.4f}; "
+        f"\ndemo finished in {result.seconds:.0f} s: test AUC {100 * result.auc:.2f}%; "
         f"results in {result.out}"
     )
     return 0

@@ -64,6 +64,14 @@ def add_metric_options(parser: argparse.ArgumentParser, *, bootstrap_default: in
     )
 
 
+def add_wide_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--wide",
+        action="store_true",
+        help="print each table whole, however wide (default: split at 120 columns)",
+    )
+
+
 def add_attributes_option(parser: argparse.ArgumentParser) -> None:
     """--attributes (read with `chosen_scheme`; also used by `fairdf validate`)."""
     parser.add_argument(

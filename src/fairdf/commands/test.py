@@ -87,7 +87,10 @@ def run(args: argparse.Namespace) -> int:
         video_column=args.video_column,
         video_aggregate=args.video_aggregate,
     )
-    print("Test sets (AUC and intersectional fairness, %; metrics.json holds fractions)")
+    print(
+        "Test sets (AUC and intersectional fairness, %; F_FPR is a sum over groups; no "
+        "intervals: fairdf metrics PRED.csv --bootstrap 1000 adds them)"
+    )
     print(paper_table(results).to_string(na_rep="n/a"))
     for note in undefined_notes(results):
         print(note)

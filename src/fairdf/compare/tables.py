@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from fairdf.compare.compute import Comparison, ComparisonSet
 from fairdf.metrics.fairness import FAIRNESS_METRICS
 from fairdf.metrics.paired import Difference, Key
-from fairdf.metrics.tables import _bounds, _header, _percent, render
+from fairdf.metrics.tables import TABLE_WIDTH, _bounds, _header, _percent, render, wrap
 
 OVERALL_SHOWN = ("auc", "acc", "eer", "ap", "fpr", "tpr")
 SIDE_BY_SIDE = ("auc", "F_FPR", "F_OAE", "F_DP", "F_MEO")
@@ -31,7 +31,7 @@ def _delta(d: Difference | None, digits: int) -> tuple[str, str, str]:
     return value, interval, p
 
 
-def _view_table(comparison: Comparison, view: str) -> str:
+def _view_table(comparison: Comparison, view: str, width: int | None) -> str:
     overall = view == "overall"
     metrics = OVERALL_SHOWN if overall else FAIRNESS_METRICS
     digits = 2 if overall else 3
@@ -50,26 +50,26 @@ def _view_table(comparison: Comparison, view: str) -> str:
         rows.append(["  interval", *(c[1] for c in cells)])
         rows.append(["  Holm p", *(c[2] for c in cells)])
     title = "Overall (%)" if overall else f"Fairness: {view} (%, lower is fairer)"
-    return title + "\n" + render(["model", *(_header(m) for m in metrics)], rows)
+    return title + "\n" + render(["model", *(_header(m) for m in metrics)], rows, width)
 
 
 def _key(view: str, metric: str) -> Key:
     return ("overall", metric) if view == "overall" else ("fairness", view, metric)
 
 
-def format_comparison(comparison: Comparison) -> str:
-    """Every view's table of one test set."""
+def format_comparison(comparison: Comparison, width: int | None = TABLE_WIDTH) -> str:
+    """Every view's table of one test set (tables wider than `width` are split)."""
     meta = comparison.meta
     unit = f"clusters of '{meta['cluster_by']}'" if meta.get("cluster_by") else "images"
     summary = (
         f"{len(comparison.models)} models on {len(next(iter(comparison.tables.values())))} "
-        f"images; baseline {comparison.baseline}\n"
-        f"[low, high]: {100 * meta['ci']:g}% percentile intervals from {meta['n_bootstrap']} "
-        f"paired resamples of {unit} (seed {meta['seed']}); '- {comparison.baseline}' rows: "
-        f"model minus baseline, {MARK} = interval excludes 0, Holm p across each model's metrics"
+        f"images; baseline {comparison.baseline}; {100 * meta['ci']:g}% intervals from "
+        f"{meta['n_bootstrap']} paired bootstrap resamples of {unit} (seed {meta['seed']})\n"
+        f"'- {comparison.baseline}' rows: model minus baseline, {MARK} = interval excludes 0, "
+        "Holm p across each model's metrics"
     )
     views = ["overall", *next(iter(comparison.models.values())).fairness]
-    sections = [summary, *(_view_table(comparison, view) for view in views)]
+    sections = [wrap(summary, width), *(_view_table(comparison, view, width) for view in views)]
     undefined = comparison.undefined()
     if undefined:
         lines = [f"  {e['model']}: {e['view']} {e['metric']} ({e['reason']})" for e in undefined]
@@ -77,7 +77,9 @@ def format_comparison(comparison: Comparison) -> str:
     return "\n\n".join(sections) + "\n"
 
 
-def side_by_side(comparisons: ComparisonSet, view: str = "intersectional") -> str:
+def side_by_side(
+    comparisons: ComparisonSet, view: str = "intersectional", width: int | None = TABLE_WIDTH
+) -> str:
     """Models as rows, test sets side by side: AUC and the paper's fairness metrics."""
     testsets = list(comparisons.testsets)
     header = ["model", *(f"{t}: {_header(m)}" for t in testsets for m in SIDE_BY_SIDE)]
@@ -98,18 +100,26 @@ def side_by_side(comparisons: ComparisonSet, view: str = "intersectional") -> st
         f"Side by side ({view} fairness, %): {MARK} = differs from {comparisons.baseline} "
         "(paired interval excludes 0)"
     )
-    return title + "\n" + render(header, rows) + "\n"
+    return wrap(title, width) + "\n" + render(header, rows, width) + "\n"
 
 
 def _key_for(metric: str, view: str) -> Key:
     return _key("overall" if metric == "auc" else view, metric)
 
 
-def format_comparisons(comparisons: ComparisonSet, sections: Sequence[str] = ()) -> str:
+def format_comparisons(
+    comparisons: ComparisonSet, sections: Sequence[str] = (), width: int | None = TABLE_WIDTH
+) -> str:
     """All test sets' tables (a side-by-side summary first when there are several)."""
     if comparisons.single:
-        return format_comparison(next(iter(comparisons.testsets.values())))
-    parts = [side_by_side(comparisons), *sections]
+        return format_comparison(next(iter(comparisons.testsets.values())), width)
+    first = next(iter(comparisons.testsets.values())).meta
+    parts = [
+        f"{len(comparisons.testsets)} test sets; {first['n_bootstrap']} paired bootstrap "
+        "resamples each",
+        side_by_side(comparisons, width=width),
+        *sections,
+    ]
     for testset, comparison in comparisons.testsets.items():
-        parts.append(f"=== Test set {testset} ===\n\n" + format_comparison(comparison))
+        parts.append(f"=== Test set {testset} ===\n\n" + format_comparison(comparison, width))
     return "\n".join(parts)

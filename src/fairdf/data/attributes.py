@@ -129,7 +129,9 @@ def declared_scheme(table: Any, attributes: Any, scheme: Any = None) -> Attribut
         missing = [c for c in attributes if c not in frame.columns]
         if missing:
             raise ConfigError(f"attributes: no column {missing[0]!r} in the table")
-        attributes = {c: sorted(frame[c].dropna().astype(str).str.strip().unique()) for c in attributes}
+        attributes = {
+            c: sorted(frame[c].dropna().astype(str).str.strip().unique()) for c in attributes
+        }
     return scheme_from_mapping(attributes, "attributes")
 
 

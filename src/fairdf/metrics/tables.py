@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,6 +23,8 @@ FEW_IMAGES = 10  # intervals from fewer images of a group's rarer class are mark
 HEADERS.update({f"{m}_gap": f"{m} gap" for m in ("PPV", "NPV", "ECE")})
 HEADERS.update({f"{m}_ratio": f"{m} ratio" for m in ("PR", "FPR", "TPR")})
 UNSCALED = ("F_COV",)  # in logit units, not a fraction
+HEADERS.update({"F_FPR": "F_FPR (sum)", "F_EO": "F_EO (sum)"})  # sums over groups
+TABLE_WIDTH = 120  # console tables wider than this are split (--wide: never)
 
 
 def _header(name: str) -> str:
@@ -35,7 +38,8 @@ def _undefined(value: Any) -> bool:
 def _percent(value: Any, digits: int, scale: float = 100.0) -> str:
     if _undefined(value):
         return "n/a"
-    return f"{scale * float(value):.{digits}f}"
+    text = f"{scale * float(value):.{digits}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text  # never -0.00
 
 
 def _bounds(interval: Sequence[float] | None, digits: int) -> str:
@@ -44,16 +48,50 @@ def _bounds(interval: Sequence[float] | None, digits: int) -> str:
     return f"[{_percent(interval[0], digits)}, {_percent(interval[1], digits)}]"
 
 
-def render(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """Columns padded to width: the first left-aligned, the others right-aligned."""
+def render(
+    header: Sequence[str], rows: Sequence[Sequence[str]], width: int | None = TABLE_WIDTH
+) -> str:
+    """Columns padded to width: the first left-aligned, the others right-aligned.
+
+    A table wider than `width` characters is split into several, each repeating the
+    first column (None: never split).
+    """
     widths = [max(len(str(r[i])) for r in (header, *rows)) for i in range(len(header))]
 
-    def line(cells: Sequence[str]) -> str:
+    def line(cells: Sequence[str], columns: list[int]) -> str:
         first = str(cells[0]).ljust(widths[0])
-        rest = (str(c).rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True))
+        rest = (str(cells[i]).rjust(widths[i]) for i in columns)
         return "  ".join((first, *rest)).rstrip()
 
-    return "\n".join([line(header), *(line(r) for r in rows)])
+    parts = []
+    for columns in _column_chunks(widths, width):
+        parts.append("\n".join([line(header, columns), *(line(r, columns) for r in rows)]))
+    return "\n\n".join(parts)
+
+
+def _column_chunks(widths: list[int], width: int | None) -> list[list[int]]:
+    """Indexes of the columns after the first, in chunks that fit `width` beside it."""
+    chunks: list[list[int]] = [[]]
+    used = widths[0]
+    for index, column_width in enumerate(widths[1:], start=1):
+        if width is not None and chunks[-1] and used + 2 + column_width > width:
+            chunks.append([])
+            used = widths[0]
+        chunks[-1].append(index)
+        used += 2 + column_width
+    return chunks
+
+
+def wrap(text: str, width: int | None = TABLE_WIDTH) -> str:
+    """Each line of `text` wrapped at `width` (continuation lines indented by 2)."""
+    if width is None:
+        return text
+    return "\n".join(
+        line
+        if len(line) <= width
+        else textwrap.fill(line, width, subsequent_indent="  ", break_on_hyphens=False)
+        for line in text.splitlines()
+    )
 
 
 def _rows(
@@ -88,14 +126,14 @@ def _levels(result: MetricsResult) -> list[tuple[str, MetricsResult]]:
     return [("", result)] + ([(" (videos)", result.video)] if result.video else [])
 
 
-def _overall(result: MetricsResult) -> str:
+def _overall(result: MetricsResult, width: int | None) -> str:
     names = OVERALL_COLUMNS[1:]
     rows = []
     for suffix, level in _levels(result):
         intervals = level.intervals["overall"] if level.intervals else None
         label = "videos" if suffix else ("frames" if result.video else "all")
         rows += _rows(label, [str(int(level.overall["n"]))], level.overall, intervals, names, 2)
-    return "Overall (%)\n" + render(["", "n", *(_header(k) for k in names)], rows)
+    return "Overall (%)\n" + render(["", "n", *(_header(k) for k in names)], rows, width)
 
 
 def _view_rows(result: MetricsResult, names: tuple[str, ...]) -> list[list[str]]:
@@ -110,22 +148,24 @@ def _view_rows(result: MetricsResult, names: tuple[str, ...]) -> list[list[str]]
     return rows
 
 
-def _fairness(result: MetricsResult) -> str:
+def _fairness(result: MetricsResult, width: int | None) -> str:
     rows = _view_rows(result, FAIRNESS_METRICS)
-    title = "Fairness (%, lower is fairer; F_FPR and F_EO are sums over groups)"
-    return title + "\n" + render(["view", *(_header(m) for m in FAIRNESS_METRICS)], rows)
+    title = "Fairness (%, lower is fairer; F_FPR and F_EO are sums over groups, so above 100 is possible)"
+    header = ["view", *(_header(m) for m in FAIRNESS_METRICS)]
+    return wrap(title, width) + "\n" + render(header, rows, width)
 
 
-def _more_fairness(result: MetricsResult) -> str:
+def _more_fairness(result: MetricsResult, width: int | None) -> str:
     rows = _view_rows(result, MORE_METRICS)
     title = (
         "Predictive parity, ratios, calibration and the reference script's figures "
         "(%; *_ratio = min/max, higher is fairer; F_COV in logit units)"
     )
-    return title + "\n" + render(["view", *(_header(m) for m in MORE_METRICS)], rows)
+    header = ["view", *(_header(m) for m in MORE_METRICS)]
+    return wrap(title, width) + "\n" + render(header, rows, width)
 
 
-def _groups(level: MetricsResult, view: str, suffix: str = "") -> str:
+def _groups(level: MetricsResult, view: str, suffix: str, width: int | None) -> str:
     names = [k for k in PRINTED_GROUP_COLUMNS if k not in COUNT_COLUMNS]
     rows = []
     for group, row in level.groups[view].iterrows():
@@ -134,10 +174,10 @@ def _groups(level: MetricsResult, view: str, suffix: str = "") -> str:
         few = _few(row["n_real"], row["n_fake"])
         rows += _rows(str(group), counts, row.to_dict(), intervals, names, 2, few)
     header = ["group", *(_header(k) for k in PRINTED_GROUP_COLUMNS)]
-    return f"Groups: {view}{suffix} (%)\n" + render(header, rows)
+    return f"Groups: {view}{suffix} (%)\n" + render(header, rows, width)
 
 
-def _disparity(level: MetricsResult, suffix: str = "") -> str:
+def _disparity(level: MetricsResult, suffix: str, width: int | None) -> str:
     """Per view: each group's rate ratios to the reference group; '!' fails four-fifths."""
     rows = []
     for view, section in (level.disparity or {}).items():
@@ -151,10 +191,11 @@ def _disparity(level: MetricsResult, suffix: str = "") -> str:
             mark = " (ref)" if group == section["reference"] else ""
             rows.append([f"{view}: {group}{mark}", *marked])
     title = f"Disparity{suffix}: rate / reference group's rate ('!' = outside [0.8, 1.25])"
-    return title + "\n" + render(["view: group", *(r.upper() for r in DISPARITY_RATES)], rows)
+    header = ["view: group", *(r.upper() for r in DISPARITY_RATES)]
+    return wrap(title, width) + "\n" + render(header, rows, width)
 
 
-def _excluded(result: MetricsResult) -> str:
+def _excluded(result: MetricsResult, width: int | None) -> str:
     """Per view: one line per group with undefined values, one per metric that is null."""
     per_group: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {}
     null_lines: dict[str, list[str]] = {}
@@ -184,47 +225,62 @@ def _excluded(result: MetricsResult) -> str:
     if not lines:
         return "Excluded: nothing (every value is defined)"
     body = "\n".join(line for view_lines in lines.values() for line in view_lines)
-    return "Excluded (undefined values, left out of the metrics; null in JSON)\n" + body
+    title = "Excluded (undefined values, left out of the metrics; null in JSON)"
+    return title + "\n" + wrap(body, width)
 
 
-def format_report(result: MetricsResult) -> str:
-    """All tables of `result` as text: summary, overall, fairness, groups, exclusions."""
+def interval_statement(meta: dict[str, Any]) -> str:
+    """How the intervals were drawn, or that there are none (each output's first line)."""
+    if not meta.get("n_bootstrap"):
+        return "no intervals (bootstrap 0 resamples; --bootstrap N adds them)"
+    unit = f"clusters of '{meta['cluster_by']}'" if meta.get("cluster_by") else "images"
+    return (
+        f"{100 * meta['ci']:g}% percentile bootstrap intervals from {meta['n_bootstrap']} "
+        f"resamples of {unit} (seed {meta['seed']})"
+    )
+
+
+def _summary(result: MetricsResult) -> str:
     meta, overall = result.meta, result.overall
     first = next(iter(result.groups.values()))
     n_real, n_fake = int(first["n_real"].sum()), int(first["n_fake"].sum())
-    summary = (
-        f"{meta['source']}: {int(overall['n'])} images ({n_real} real, {n_fake} fake), "
-        f"scheme {meta['scheme']}; {meta['convention']}; {meta['rule']} {meta['threshold']:g}"
-    )
-    if meta.get("n_bootstrap"):
-        unit = f"clusters of '{meta['cluster_by']}'" if meta.get("cluster_by") else "images"
-        summary += (
-            f"\n[low, high]: {100 * meta['ci']:g}% percentile bootstrap intervals, "
-            f"{meta['n_bootstrap']} resamples of {unit}, seed {meta['seed']}"
-        )
+    lines = [
+        f"{int(overall['n'])} images ({n_real} real, {n_fake} fake); {interval_statement(meta)}",
+        f"predictions: {meta['source']}",
+        f"scheme {meta['scheme']}; {meta['convention']}; {meta['rule']} {meta['threshold']:g}",
+    ]
     if result.video:
-        video = result.video
-        summary += (
-            f"\nvideos: {int(video.overall['n'])} by column '{meta['video_column']}', "
+        lines.append(
+            f"videos: {int(result.video.overall['n'])} by column '{meta['video_column']}', "
             f"score = {meta['video_aggregate']} of the frame scores"
         )
-    summary += "\nTables in percent (JSON: fractions); n/a = undefined, the reason under Excluded."
-    sections = [summary, _overall(result), _fairness(result), _more_fairness(result)]
+    lines.append("Tables in percent (JSON: fractions); n/a = undefined, the reason under Excluded.")
+    return "\n".join(lines)
+
+
+def format_report(result: MetricsResult, width: int | None = TABLE_WIDTH) -> str:
+    """All tables of `result` as text: summary, overall, fairness, groups, exclusions.
+
+    Tables wider than `width` characters are split (None: never).
+    """
+    meta = result.meta
+    sections = [_summary(result), _overall(result, width)]
+    sections += [_fairness(result, width), _more_fairness(result, width)]
     for suffix, level in _levels(result):
-        sections += [_groups(level, view, suffix) for view in level.groups]
+        sections += [_groups(level, view, suffix, width) for view in level.groups]
     if zero := meta.get("zero_precision_groups"):
         named = "; ".join(f"{view}: {', '.join(groups)}" for view, groups in zero.items())
         sections.append(
             "PPV 0.00 where a group calls no image fake: precision 0, as the reference script "
             f"prints it (scikit-learn's precision_score); undefined by default ({named})"
         )
-    sections += [_disparity(level, suffix) for suffix, level in _levels(result)]
+    sections += [_disparity(level, suffix, width) for suffix, level in _levels(result)]
     if meta.get("n_bootstrap"):
         sections.append(
             f"*: interval from fewer than {FEW_IMAGES} images of the rarer class (real or fake) "
             "in a group (for a fairness metric: in any group of the view); treat it as unreliable"
         )
-    sections.append(_excluded(result))
+    sections.append(_excluded(result, width))
     if result.video:
-        sections.append("Videos: " + _excluded(result.video))
-    return "\n\n".join(sections) + "\n"
+        sections.append("Videos: " + _excluded(result.video, width))
+    return "\n\n".join(wrap(section, width) for section in sections) + "\n"

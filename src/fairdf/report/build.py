@@ -11,6 +11,7 @@ from fairdf.errors import DataError
 from fairdf.metrics import MetricOptions, MetricsResult, PredictionTable, measure_predictions
 from fairdf.metrics.decisions import constant_decisions_warning
 from fairdf.metrics.reference import removal_warning
+from fairdf.metrics.tables import interval_statement
 from fairdf.metrics.views import build_views
 from fairdf.report import figures
 from fairdf.report.document import Document, Figure, Section
@@ -59,7 +60,7 @@ def build_document(inputs: ReportInputs, options: ReportOptions) -> Document:
             f"{inputs.run_dir / LOG_NAME}: no epoch logged yet and no predictions to report; "
             "wait for the first epoch or pass --predictions CSV"
         )
-    facts = [("Source", str(inputs.source)), ("Generated", _now())]
+    facts = [("Source", str(inputs.source))]
     notices, sections, warnings = [], [], []
     note = synthetic_note(inputs, config)
     if note:
@@ -67,6 +68,7 @@ def build_document(inputs: ReportInputs, options: ReportOptions) -> Document:
     if inputs.predictions is not None:
         table, result = measure_predictions(inputs.predictions, options)
         facts += _prediction_facts(inputs.predictions, result)
+        facts.insert(1, ("Intervals", interval_statement(result.meta)))
         if warning := constant_decisions_warning(result.to_json_dict()):
             warnings.append(warning)
             text = warning.removeprefix("warning: ")
@@ -82,6 +84,7 @@ def build_document(inputs: ReportInputs, options: ReportOptions) -> Document:
             "No test predictions: this report shows the training curves and the last "
             "validation metrics. Pass --predictions CSV (from fairdf test) to add test metrics."
         )
+    facts.append(("Generated", _now()))
     if inputs.run_dir:
         facts += _run_facts(inputs.run_dir, config, records)
         sections.append(training_section(records, _warmup_epochs(config)))
@@ -113,17 +116,6 @@ def _prediction_facts(path: Path, result: MetricsResult) -> list[tuple[str, str]
     if zero := meta.get("zero_precision_groups"):
         named = "; ".join(f"{view}: {', '.join(groups)}" for view, groups in zero.items())
         facts.append(("Precision 0", f"no image called fake, as the reference prints ({named})"))
-    if meta.get("n_bootstrap"):
-        unit = f"clusters of '{meta['cluster_by']}'" if meta.get("cluster_by") else "images"
-        facts.append(
-            (
-                "Intervals",
-                f"{100 * meta['ci']:g}% percentile bootstrap, {meta['n_bootstrap']} "
-                f"resamples of {unit}, seed {meta['seed']}",
-            )
-        )
-    else:
-        facts.append(("Intervals", "none (bootstrap off)"))
     return facts
 
 
