@@ -84,3 +84,16 @@ def test_compare_marks_the_model_and_the_front_leaves_it_out(tmp_path, capsys):
     code = main(["report", *map(str, paths), "--names", *names, "--out", str(page)])
     assert code == 0
     assert "constant decisions" in page.read_text()
+
+
+def test_a_ratio_of_zeros_names_its_reason():
+    from fairdf.metrics import compute_metrics
+
+    frame = _all_fake().assign(score=np.where(np.arange(300) % 2, 0.9, 0.1))
+    frame.loc[frame["label"] == 0, "score"] = 0.1  # no false positive anywhere
+    result = compute_metrics(frame.drop(columns="video"), "ffpp")
+    assert np.isnan(result.fairness["intersectional"]["FPR_ratio"])
+    reasons = {
+        e["reason"] for e in result.excluded if e["metric"] == "FPR_ratio" and e["group"] is None
+    }
+    assert reasons == {"every group's FPR is 0: min / max is 0 / 0"}

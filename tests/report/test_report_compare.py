@@ -71,3 +71,14 @@ def test_comparison_report_errors_write_nothing(tmp_path, capsys):
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")
 def test_comparison_page_renders_in_chromium(page, tmp_path):
     assert images_loaded(page, tmp_path / "profile") == (6, 6)
+
+
+def test_comparison_tables_stay_narrow(page):
+    """No table of the page carries more than six metric columns (it fits 1400 px)."""
+    import re
+
+    text = page.read_text(encoding="utf-8")
+    for table in text.split("<table")[1:]:
+        header = table.split("</tr>")[0]
+        assert len(re.findall(r"<th[ >]", header)) <= 7
+    assert 'id="compare-intersectional-more"' in text

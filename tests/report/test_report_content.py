@@ -198,3 +198,18 @@ def test_header_and_glossary(report):
     for term in ("F_FPR", "F_EO", "F_OAE", "F_DP", "F_MEO", "ErrorRate gap"):
         assert f"<dt>{term}</dt>" in text
     assert "placeholders" not in text  # not synthetic data: no note
+
+
+def test_banner_counts_the_rows_of_the_excluded_table_videos_included(tmp_path):
+    import re
+
+    frame = make_predictions(n=200)
+    frame["video"] = np.arange(len(frame))  # one frame per video: the video view has gaps too
+    frame.to_csv(tmp_path / "p.csv", index=False)
+    paths = write_report(tmp_path / "p.csv", bootstrap=0)
+    text = paths.html.read_text(encoding="utf-8")
+    banner = re.search(r"(\d+) rows of undefined values", text)
+    table = text.split('<table id="excluded">')[1].split("</table>")[0]
+    rows = table.split("<tbody>")[1].count("<tr>")
+    assert banner and int(banner.group(1)) == rows
+    assert "(videos)" in table

@@ -145,8 +145,12 @@ def fairness_exclusions(
         if metric not in values:
             continue
         if np.isnan(values[metric]):
-            short = next((t for t in terms if defined[t].sum() < MIN_GROUPS), terms[0])
-            reason = f"fewer than {MIN_GROUPS} groups with a defined {_term_label(short)}"
+            short = next((t for t in terms if defined[t].sum() < MIN_GROUPS), None)
+            if short is None and metric.endswith("_ratio"):
+                reason = f"every group's {_term_label(terms[0])} is 0: min / max is 0 / 0"
+            else:
+                label = _term_label(short or terms[0])
+                reason = f"fewer than {MIN_GROUPS} groups with a defined {label}"
             entries.append({"view": view, "group": None, "metric": metric, "reason": reason})
             continue
         for position, group in enumerate(table.index):

@@ -73,9 +73,9 @@ def build_document(inputs: ReportInputs, options: ReportOptions) -> Document:
             warnings.append(warning)
             text = warning.removeprefix("warning: ")
             notices.insert(0, text[:1].upper() + text[1:])
-        if result.excluded:
+        if listed := excluded_table(all_exclusions(result)):
             notices.append(
-                f"{len(result.excluded)} values are undefined and left out of the metrics: "
+                f"{len(listed.rows)} rows of undefined values (left out of the metrics): "
                 "see Excluded values."
             )
         sections += prediction_sections(table, result, options)
@@ -90,6 +90,12 @@ def build_document(inputs: ReportInputs, options: ReportOptions) -> Document:
         sections.append(training_section(records, _warmup_epochs(config)))
     sections.append(glossary_section())
     return Document(f"fairdf report: {inputs.source.name}", facts, notices, sections, warnings)
+
+
+def all_exclusions(result: MetricsResult) -> list[dict[str, Any]]:
+    """The excluded values of the frames and, named '(videos)', of the videos."""
+    video = result.video.excluded if result.video is not None else []
+    return [*result.excluded, *({**e, "view": f"{e['view']} (videos)"} for e in video)]
 
 
 def _now() -> str:
@@ -172,8 +178,9 @@ def prediction_sections(
             f"score is the {meta['video_aggregate']} of its frame scores; its intervals "
             "resample videos."
         )
-    excluded = Section("excluded", "Excluded values", alert=bool(result.excluded))
-    listed = excluded_table(result.excluded)
+    entries = all_exclusions(result)
+    excluded = Section("excluded", "Excluded values", alert=bool(entries))
+    listed = excluded_table(entries)
     if listed is None:
         excluded.paragraphs.append("Nothing excluded: every value is defined.")
     else:
