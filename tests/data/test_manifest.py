@@ -134,3 +134,21 @@ def test_unreadable_csv(tmp_path, capsys, content):
 def test_missing_manifest_file(tmp_path, capsys):
     code, output = run_validate(capsys, tmp_path / "nope.csv")
     assert code == 2 and "nope.csv" in output
+
+
+def test_validate_reports_every_problem_kind_in_one_pass(tmp_path, capsys):
+    from helpers_manifest import HEADER8, write_csv
+
+    from fairdf.cli import main
+
+    rows = [
+        "a.png,x,1,-1,1,-1,1",  # label is not 0/1
+        "b.png,0,1,-1,1,-1,5",  # male-white is group 1, not 5
+        "c.png,1,-1,-1,-1,1,6",  # fine: nonmale-black
+    ]
+    csv = write_csv(tmp_path / "test.csv", HEADER8, rows)
+    assert main(["validate", str(csv), "--scheme", "ffpp"]) == 2
+    out = capsys.readouterr().out
+    assert "INVALID" in out and "2 problem(s)" in out
+    assert "line 2, column 'label'" in out
+    assert "line 3, column 'intersec_label': value 5 disagrees" in out

@@ -36,6 +36,7 @@ REAL_FILES = ("realtrain", "realval")
 ROLES = ("train", "real", "test")
 MAX_LISTED_PROBLEMS = 20
 UNKNOWN_GROUP = -1  # the group of rows read from a file without demographic columns
+UNREADABLE = -999  # an integer cell that failed validation (reported as a problem)
 
 
 @dataclass
@@ -210,7 +211,7 @@ def _integer_column(
             f"{source.name}, line {_line(index)}, column '{column}': "
             f"value '{raw[column].iat[index]}' is not {expected}"
         )
-    return values.fillna(-999).astype(np.int64).to_numpy()
+    return values.fillna(UNREADABLE).astype(np.int64).to_numpy()
 
 
 def _normalise(
@@ -234,8 +235,7 @@ def _normalise(
         groups = _integer_column(raw, GROUP_COLUMN, set(range(scheme.n_groups)), source, problems)
         frame[GROUP_COLUMN] = groups
         frame["group"] = groups
-        if not problems:
-            problems += _check_group_consistency(frame, source, scheme)
+        problems += _check_group_consistency(frame, source, scheme)
     frame["method"] = _methods(raw, frame, source, role, n_methods, problems)
     problems += _check_paths(frame, source)
     frame["path"] = [str(_resolve(source, p)) for p in frame["img_path"]]
@@ -256,9 +256,15 @@ def _attribute_groups(
 
 
 def _check_group_consistency(frame: pd.DataFrame, source: Path, scheme: GroupScheme) -> list[str]:
+    """Rows whose group disagrees with their attributes (rows with an unreadable value,
+    reported already, are skipped)."""
     implied = scheme.ids_from_attributes(frame)
+    readable = frame[GROUP_COLUMN].to_numpy() >= 0
+    for column in ATTRIBUTE_COLUMNS:
+        if column in frame.columns:
+            readable &= frame[column].to_numpy() != UNREADABLE
     problems = []
-    for index in np.flatnonzero(implied != frame[GROUP_COLUMN].to_numpy()):
+    for index in np.flatnonzero((implied != frame[GROUP_COLUMN].to_numpy()) & readable):
         if implied[index] < 0:
             reason = "the attributes mark more than one race" + (
                 "" if scheme.has_asian else f" or asian, which scheme '{scheme.name}' lacks"
