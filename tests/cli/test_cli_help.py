@@ -42,3 +42,12 @@ def test_defaults_are_shown():
         if isinstance(value, (list, tuple)):
             shown |= {" ".join(map(str, value)), ", ".join(map(str, value))}
         assert any(v in text for v in shown), (parser.prog, action.dest, text)
+
+
+def test_each_import_format_has_its_own_help(capsys):
+    from fairdf.cli import main
+
+    for name, words in (("aiface", "attributes.yaml"), ("deepfakebench", "per split")):
+        assert main(["import", name, "--help"]) == 0
+        text = capsys.readouterr().out
+        assert f"usage: fairdf import {name}" in text and words in text

@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -152,3 +153,18 @@ def test_validate_reports_every_problem_kind_in_one_pass(tmp_path, capsys):
     assert "INVALID" in out and "2 problem(s)" in out
     assert "line 2, column 'label'" in out
     assert "line 3, column 'intersec_label': value 5 disagrees" in out
+
+
+def test_validate_names_the_methods_from_methods_json(tmp_path, capsys):
+    import json
+
+    from helpers_manifest import HEADER8, write_csv
+
+    from fairdf.cli import main
+
+    rows = ["a.png,1,1,-1,1,-1,1,1", "b.png,1,-1,-1,-1,1,6,2", "c.png,1,-1,-1,-1,1,6,2"]
+    csv = write_csv(tmp_path / "faketrain.csv", HEADER8 + ",spe_label", rows)
+    (tmp_path / "methods.json").write_text(json.dumps({"Deepfakes": 1, "FaceSwap": 2}))
+    assert main(["validate", str(csv), "--scheme", "ffpp", "--n-methods", "2"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"1 Deepfakes\s+1", out) and re.search(r"2 FaceSwap\s+2", out)

@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import argparse
 
-FORMATS = ("aiface", "deepfakebench")
+FORMATS = {
+    "aiface": (
+        "AI-Face-FairnessBench CSV -> one manifest with its declared attributes",
+        "AI-Face-FairnessBench CSV (e.g. test.csv)",
+        "the manifest CSV to write; its attributes.yaml goes beside it",
+    ),
+    "deepfakebench": (
+        "DeepfakeBench dataset JSON -> one manifest CSV per split",
+        "DeepfakeBench JSON (e.g. Celeb-DF-v2.json)",
+        "a new folder for one CSV per split (train.csv, test.csv, ...)",
+    ),
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("format", choices=FORMATS, help="the benchmark whose file this is")
-    parser.add_argument("source", help="AI-Face-FairnessBench CSV or DeepfakeBench JSON")
-    parser.add_argument(
-        "--out",
-        required=True,
-        help="aiface: the manifest CSV (its attributes.yaml goes beside it); "
-        "deepfakebench: a folder for one CSV per split",
-    )
+    formats = parser.add_subparsers(dest="format", metavar="FORMAT")
+    for name, (summary, source_help, out_help) in FORMATS.items():
+        step = formats.add_parser(name, help=summary, description=summary)
+        step.add_argument("source", help=source_help)
+        step.add_argument("--out", required=True, help=out_help)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -27,6 +35,8 @@ def run(args: argparse.Namespace) -> int:
     from fairdf.io import atomic_path, write_text_atomic
     from fairdf.prepare.importers import read_aiface, read_deepfakebench
 
+    if getattr(args, "format", None) is None:
+        raise DataError(f"name a format: {', '.join(FORMATS)} (see fairdf import --help)")
     source, out = Path(args.source), Path(args.out)
     if not source.is_file():
         raise DataError(f"{source}: file not found; check the path")

@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"OK {manifest.source} ({len(manifest)} images, scheme {manifest.scheme.name})")
         print(group_label_counts(manifest).to_string())
         methods = method_counts(manifest)
-        if len(methods) and methods.index.max() > 0:
+        if (manifest.frame["method"] > 0).any():
             print(methods.rename_axis("method").to_string())
         for warning in group_warnings(manifest):
             print(f"warning: {warning}", file=sys.stderr)
