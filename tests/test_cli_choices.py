@@ -22,6 +22,11 @@ def test_choices_match_the_library_tables():
     assert tuple(FORMATS) == choices.EXPORT_FORMATS
     assert tuple(QUANTIZE_TYPES) == choices.QUANTIZE_TYPES
     assert tuple(ADAPTERS) == choices.DATASET_ADAPTERS
+    from fairdf.models.peer_import import PEERS, SOURCES
+
+    assert tuple(choices.PEER_DETECTORS) == SOURCES
+    for source, names in choices.PEER_DETECTORS.items():
+        assert names == tuple(n for s, n in PEERS if s == source)
 
 
 @pytest.mark.parametrize(

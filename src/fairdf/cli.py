@@ -30,6 +30,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("report", "write an HTML/Markdown report of a run or predictions"),
     "export": ("export", "export the inference branches to ONNX (optionally int8) or TorchScript"),
     "import-reference": ("import_reference", "convert a reference-code checkpoint"),
+    "import-checkpoint": (
+        "import_checkpoint",
+        "convert a released checkpoint (official, DeepfakeBench, AI-Face-FairnessBench)",
+    ),
     "import": ("import_manifests", "AI-Face-FairnessBench CSVs / DeepfakeBench JSON -> manifests"),
 }
 

@@ -12,3 +12,9 @@ AGGREGATES = ("mean", "median", "max")  # fairdf.inference.results.AGGREGATES
 EXPORT_FORMATS = ("onnx", "torchscript")  # fairdf.inference.export.FORMATS
 QUANTIZE_TYPES = ("int8",)  # fairdf.inference.quantize.QUANTIZE_TYPES
 DATASET_ADAPTERS = ("ffpp", "celebdf", "dfd", "dfdc", "generic")  # prepare.identities.ADAPTERS
+# fairdf.models.peer_import.PEERS: the released detectors of each source
+PEER_DETECTORS = {
+    "official": ("pg_fdd",),
+    "deepfakebench": ("xception",),
+    "aiface": ("xception", "daw_fdd", "dag_fdd", "fair_df_detector"),
+}

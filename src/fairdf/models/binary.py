@@ -3,6 +3,11 @@
     features = E(x)                         (N, C, h, w)   any registered encoder
     logits   = Linear(mean_hw(features))    (N, 2)         score = softmax(logits)[:, 1]
 
+`model.head: published` is the architecture of the published baselines (DeepfakeBench,
+AI-Face-FairnessBench): no adapter, ReLU before the pooling, and Linear(trunk width, 2),
+or one fake logit z (`model.head_logits: 1`), returned as logits (0, z) so that
+softmax(logits)[:, 1] = sigmoid(z) and cross-entropy equals the BCE of z.
+
 The three methods share this architecture and differ only in their loss. The whole
 model is the scoring branch, so its inference part holds every module.
 """
@@ -12,6 +17,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from fairdf.models.blocks import two_logits
 from fairdf.models.config import DetectorConfig
 from fairdf.models.detector import HeadOutput, ScoreOutput, build_encoders, init_new_layers
 from fairdf.models.encoders import Encoder
@@ -30,10 +36,28 @@ class PooledHead(nn.Module):
         return self.linear(self.dropout(pooled)), pooled
 
 
+class PublishedHead(nn.Module):
+    """ReLU, global average pooling, Linear(C, n_logits): `(N, C, h, w)` -> logits `(N, 2)`."""
+
+    def __init__(self, channels: int, n_logits: int):
+        super().__init__()
+        self.linear = nn.Linear(channels, n_logits)
+
+    def forward(self, features: Tensor) -> tuple[Tensor, Tensor]:
+        pooled = torch.relu(features).mean(dim=(2, 3))
+        return two_logits(self.linear(pooled)), pooled
+
+
+def build_head(config: DetectorConfig, encoder: Encoder) -> nn.Module:
+    if config.head == "published":
+        return PublishedHead(encoder.out_channels, config.head_logits)
+    return PooledHead(config.encoder_channels, config.head_dropout)
+
+
 class BinaryInference(nn.Module):
     """E and the head: images `(N, 3, H, W)` -> ScoreOutput(logits `(N, 2)`, p_fake `(N,)`)."""
 
-    def __init__(self, config: DetectorConfig, encoder: Encoder, head: PooledHead):
+    def __init__(self, config: DetectorConfig, encoder: Encoder, head: nn.Module):
         super().__init__()
         self.config = config
         self.encoder = encoder
@@ -54,8 +78,8 @@ class BinaryDetector(nn.Module):
     def __init__(self, config: DetectorConfig | None = None):
         super().__init__()
         self.config = config = config or DetectorConfig(method="xception")
-        (self.encoder,) = build_encoders(config, 1)
-        self.head = PooledHead(config.encoder_channels, config.head_dropout)
+        (self.encoder,) = build_encoders(config, 1, adapter=config.head == "adapter")
+        self.head = build_head(config, self.encoder)
         init_new_layers(self, (self.encoder,), self.config.init)
 
     def forward(self, images: Tensor) -> HeadOutput:

@@ -54,8 +54,20 @@ class FeatureBlock(nn.Module):
         return self.layers(features)
 
 
+def two_logits(logits: Tensor) -> Tensor:
+    """One fake logit z `(N, 1)` -> `(N, 2)` logits (0, z), whose softmax[:, 1] is
+    sigmoid(z) and whose cross-entropy is the BCE of z; wider logits pass unchanged."""
+    if logits.shape[1] != 1:
+        return logits
+    return torch.cat([torch.zeros_like(logits), logits], dim=1)
+
+
 class ClassifierHead(nn.Module):
-    """Global average pool -> Linear -> LeakyReLU -> Linear -> Dropout on the logits."""
+    """Global average pool -> Linear -> LeakyReLU -> Linear -> Dropout on the logits.
+
+    A head with `n_classes` 1 (one fake logit, as AI-Face-FairnessBench's fused head)
+    returns `two_logits` of it.
+    """
 
     def __init__(
         self,
@@ -75,4 +87,4 @@ class ClassifierHead(nn.Module):
     def forward(self, features: Tensor) -> tuple[Tensor, Tensor]:
         """`(N, C, H, W)` -> logits `(N, n_classes)` and pooled features `(N, C)`."""
         pooled = features.mean(dim=(2, 3))
-        return self.dropout(self.mlp(pooled)), pooled
+        return two_logits(self.dropout(self.mlp(pooled))), pooled

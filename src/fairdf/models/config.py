@@ -10,6 +10,10 @@ from typing import Any
 from fairdf.errors import ConfigError
 
 INITS = ("reference", "he")
+# the plain baselines' heads: fairdf's adapter + pooled linear layer, or the published
+# one (ReLU, global average pooling, Linear(trunk width, 2 or 1 logits))
+HEADS = ("adapter", "published")
+PLAIN_METHODS = ("xception", "daw_fdd", "dag_fdd")
 
 
 @dataclass
@@ -40,6 +44,13 @@ class DetectorConfig:
     # defaults (as the reference code); "he" = He-normal weights, zero biases (trains a
     # from-scratch encoder faster; the demo needs it)
     init: str = "he"
+    # plain baselines only (xception, daw_fdd, dag_fdd): "adapter" = 1x1 conv adapter to
+    # encoder_channels, dropout, Linear(., 2); "published" = the DeepfakeBench and
+    # AI-Face-FairnessBench architecture: trunk, ReLU, pooling, Linear(trunk width,
+    # head_logits). head_logits 1 (also for pg_fdd's fused head) is one fake logit
+    # (p = sigmoid), trained as BCE.
+    head: str = "adapter"
+    head_logits: int = 2
 
     def __post_init__(self) -> None:
         from fairdf.methods import get_method
@@ -69,11 +80,27 @@ class DetectorConfig:
             value = getattr(self, name)
             if not 0.0 <= value < 1.0:
                 raise ConfigError(f"config key 'model.{name}': must be in [0, 1), got {value!r}")
+        self._check_head()
         if self.encoder_channels != 2 * self.feature_channels:
             raise ConfigError(
                 "config key 'model.encoder_channels': must be twice model.feature_channels "
                 f"(the decoder restyles the style code with the forgery code); got "
                 f"{self.encoder_channels} and {self.feature_channels}"
+            )
+
+    def _check_head(self) -> None:
+        if self.head not in HEADS:
+            raise ConfigError(f"config key 'model.head': {self.head!r} is not one of {list(HEADS)}")
+        if self.head != "adapter" and self.method not in PLAIN_METHODS:
+            raise ConfigError(
+                f"config key 'model.head': {self.head!r} is for the plain baselines "
+                f"({', '.join(PLAIN_METHODS)}), not method {self.method!r}"
+            )
+        single = self.head == "published" or self.method == "pg_fdd"
+        if self.head_logits not in (1, 2) or (self.head_logits == 1 and not single):
+            raise ConfigError(
+                "config key 'model.head_logits': 2, or 1 (one fake logit) for the published "
+                f"head or pg_fdd's fused head; got {self.head_logits!r}"
             )
 
     def to_dict(self) -> dict[str, Any]:

@@ -74,17 +74,17 @@ class DetectorOutput:
     reconstructions: Reconstructions | None
 
 
-def build_encoders(config: DetectorConfig, count: int) -> list[Encoder]:
-    """`count` encoders of `config.encoder`, ImageNet weights from `config.pretrained`."""
+def build_encoders(config: DetectorConfig, count: int, adapter: bool = True) -> list[Encoder]:
+    """`count` encoders of `config.encoder`, ImageNet weights from `config.pretrained`;
+    without `adapter` they end at the trunk's own features."""
     stride = encoder_spec(config.encoder).stride
     if config.image_size < 2 * stride:
         raise ConfigError(
             f"config key 'model.image_size': {config.image_size} px is too small for encoder "
             f"'{config.encoder}' (stride {stride}); use at least {2 * stride}"
         )
-    encoders = [
-        create_encoder(config.encoder, out_channels=config.encoder_channels) for _ in range(count)
-    ]
+    channels = config.encoder_channels if adapter else None
+    encoders = [create_encoder(config.encoder, out_channels=channels) for _ in range(count)]
     if config.pretrained is not None:
         from fairdf.models.weights import load_trunk_weights
 
@@ -218,7 +218,7 @@ class FairDetector(nn.Module):
         self.specific_head = classifier_head(config, config.n_methods + 1)
         self.shared_head = classifier_head(config, 2)
         self.demographic_head = classifier_head(config, config.n_groups)
-        self.fused_head = classifier_head(config, 2)
+        self.fused_head = classifier_head(config, config.head_logits)
         self.decoder = ReconstructionDecoder(config.encoder_channels, config.decoder_dropout)
         self._init_new_layers()
 

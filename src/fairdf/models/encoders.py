@@ -100,16 +100,25 @@ def encoder_spec(name: str) -> EncoderSpec:
 
 
 class Encoder(nn.Module):
-    """A trunk followed by the channel adapter: 1x1 conv (with bias), BatchNorm, ReLU."""
+    """A trunk followed by the channel adapter: 1x1 conv (with bias), BatchNorm, ReLU.
 
-    def __init__(self, trunk: nn.Module, out_channels: int, stride: int):
+    With `out_channels` None there is no adapter: the trunk's own features come out
+    (`out_channels` is then the trunk's width), as in the published baselines.
+    """
+
+    def __init__(self, trunk: nn.Module, out_channels: int | None, stride: int):
         super().__init__()
         self.trunk = trunk
-        self.adapter = nn.Sequential(
-            nn.Conv2d(trunk.num_features, out_channels, 1),
-            nn.BatchNorm2d(out_channels),
-            nn.ReLU(inplace=True),
-        )
+        if out_channels is None:
+            self.adapter: nn.Module = nn.Identity()
+            out_channels = trunk.num_features
+        else:
+            self.adapter = nn.Sequential(
+                nn.Conv2d(trunk.num_features, out_channels, 1),
+                nn.BatchNorm2d(out_channels),
+                nn.ReLU(inplace=True),
+            )
+        self.out_channels = out_channels
         self.stride = stride
 
     def forward(self, images: Tensor) -> Tensor:
@@ -118,9 +127,10 @@ class Encoder(nn.Module):
 
 
 def create_encoder(
-    name: str, *, out_channels: int = 512, pretrained: str | Path | None = None
+    name: str, *, out_channels: int | None = 512, pretrained: str | Path | None = None
 ) -> Encoder:
-    """Build encoder `name`; `pretrained` names an ImageNet weights file for its trunk."""
+    """Build encoder `name` (`out_channels` None: no adapter); `pretrained` names an
+    ImageNet weights file for its trunk."""
     spec = encoder_spec(name)
     encoder = Encoder(spec.build_trunk(), out_channels, spec.stride)
     if pretrained is not None:

@@ -129,10 +129,12 @@ def convert_reference_state(
     *,
     n_groups: int | None = None,
     n_methods: int | None = None,
+    head_logits: int = 2,
 ) -> ImportedState:
     """Map a reference state dict onto `FairDetector` keys, checking every shape.
 
-    `n_groups` / `n_methods` default to what the head shapes say. Unused reference
+    `n_groups` / `n_methods` default to what the head shapes say; `head_logits` 1 is a
+    fused head with one fake logit (AI-Face-FairnessBench's release of the detector). Unused reference
     keys are dropped (and listed); any other key that does not map is an error.
     """
     dropped = sorted(k for k in reference if k.startswith(UNUSED_PREFIXES))
@@ -147,7 +149,9 @@ def convert_reference_state(
         n_groups = _rows(state, "demographic_head.mlp.2.weight", 8)
     if n_methods is None:
         n_methods = _rows(state, "specific_head.mlp.2.weight", 6) - 1
-    config = DetectorConfig(encoder="xception", n_groups=n_groups, n_methods=n_methods)
+    config = DetectorConfig(
+        encoder="xception", n_groups=n_groups, n_methods=n_methods, head_logits=head_logits
+    )
     expected = expected_state(config)
     problem = key_mismatch(state, expected)
     if problem:
