@@ -26,6 +26,17 @@ CASES = {
     ("aiface", "xception"): "aiface-xception",
     ("aiface", "daw_fdd"): "aiface-xception",  # Ju et al.'s detectors share the network
     ("aiface", "dag_fdd"): "aiface-xception",
+    ("deepfakebench", "ucf"): "deepfakebench-ucf",
+    ("aiface", "ucf"): "aiface-ucf",
+    ("aiface", "fair_df_detector"): "aiface-fair_df_detector",
+}
+# what each import drops: modules the source builds but never uses at inference
+DROPPED = {
+    "deepfakebench-xception": ("7 keys", "backbone.adjust_channel.*"),
+    "aiface-xception": ("7 keys", "backbone.adjust_channel.*"),
+    "deepfakebench-ucf": ("4 keys", "encoder_c.last_linear.*, encoder_f.last_linear.*"),
+    "aiface-ucf": ("4 keys", "encoder_c.last_linear.*, encoder_f.last_linear.*"),
+    "aiface-fair_df_detector": ("12 keys", "block_fused.conv2d.*, encoder_c.last_linear.*"),
 }
 
 
@@ -59,7 +70,8 @@ def test_imported_logits_equal_the_sources(source, detector, images, tmp_path, c
     args = ["import-checkpoint", str(tmp_path / "released.pth"), str(out), "--from", source]
     assert main([*args, "--detector", detector]) == 0
     printed = capsys.readouterr().out
-    assert "info: dropped 7 keys" in printed and "backbone.adjust_channel" in printed
+    count, modules = DROPPED[model]
+    assert f"info: dropped {count}" in printed and modules in printed
     info = json.loads((out / "checkpoint.json").read_text())
     meta = info["metadata"]
     assert (meta["source"], meta["detector"]) == (source, detector)
@@ -74,31 +86,10 @@ def test_imported_logits_equal_the_sources(source, detector, images, tmp_path, c
         ours = scores[["logit_fake"]].to_numpy()
         assert (scores["logit_real"] == 0).all()
         probability = 1 / (1 + np.exp(-expected[:, 0]))
-    np.testing.assert_allclose(ours, expected, rtol=1e-5, atol=0)
+    # 1e-5 relative to the logits' scale (a logit near 0 has no relative precision)
+    scale = np.abs(expected).max()
+    np.testing.assert_allclose(ours, expected, rtol=1e-5, atol=1e-5 * scale)
     np.testing.assert_allclose(scores["score"], probability, rtol=1e-5, atol=0)
-
-
-def test_the_paper_detector_of_aiface_imports(tmp_path, capsys):
-    """fair_df_detector: the reference layout with a one-logit fused head."""
-    from fairdf.engine.checkpoint import load_checkpoint
-    from fairdf.models.config import DetectorConfig
-    from fairdf.models.detector import FairDetector
-    from fairdf.models.reference_import import export_reference_state_dict
-
-    config = DetectorConfig(encoder="xception", n_methods=3, head_logits=1, image_size=64)
-    torch.manual_seed(0)
-    original = FairDetector(config).eval()
-    torch.save(export_reference_state_dict(original.state_dict()), tmp_path / "pg_fdd.pth")
-    out = tmp_path / "imported"
-    args = ["import-checkpoint", str(tmp_path / "pg_fdd.pth"), str(out), "--from", "aiface"]
-    assert main([*args, "--detector", "pg_fdd"]) == 0
-    model, info = load_checkpoint(out, inference_only=True)
-    assert info.detector.head_logits == 1 and info.metadata["detector"] == "fair_df_detector"
-    images = torch.randn(2, 3, 64, 64)
-    expected = original.score(images)
-    got = model.eval()(images)
-    assert (got.logits[:, 0] == 0).all()
-    torch.testing.assert_close(got.logits, expected.logits, rtol=1e-5, atol=0)
 
 
 def test_a_file_of_another_detector_names_it(tmp_path, capsys):

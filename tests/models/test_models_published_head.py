@@ -58,7 +58,6 @@ def test_old_checkpoint_configs_keep_the_adapter():
     [
         ({"head": "linear"}, "model.head"),
         ({"method": "ucf", "head": "published"}, "model.head"),
-        ({"head_logits": 1}, "model.head_logits"),
         ({"head": "published", "head_logits": 3}, "model.head_logits"),
     ],
 )

@@ -65,5 +65,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _prefixes(keys: list[str]) -> list[str]:
-    """`a.b.*` for each module the dropped keys belong to."""
-    return sorted({key.rsplit(".", 1)[0].rsplit(".", 1)[0] + ".*" for key in keys})
+    """`a.b.*` for each module the dropped keys belong to (`a.b.0.weight` -> `a.b.*`)."""
+    modules = set()
+    for key in keys:
+        parts = key.split(".")[:-1]
+        while len(parts) > 1 and parts[-1].isdigit():
+            parts.pop()
+        modules.add(".".join(parts) + ".*")
+    return sorted(modules)

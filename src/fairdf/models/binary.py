@@ -24,16 +24,17 @@ from fairdf.models.encoders import Encoder
 
 
 class PooledHead(nn.Module):
-    """Global average pooling, dropout, one linear layer: `(N, C, h, w)` -> logits `(N, 2)`."""
+    """Global average pooling, dropout, one linear layer: `(N, C, h, w)` -> logits `(N, 2)`
+    (from one fake logit when `n_logits` is 1)."""
 
-    def __init__(self, channels: int, dropout: float):
+    def __init__(self, channels: int, dropout: float, n_logits: int = 2):
         super().__init__()
         self.dropout = nn.Dropout(dropout)
-        self.linear = nn.Linear(channels, 2)
+        self.linear = nn.Linear(channels, n_logits)
 
     def forward(self, features: Tensor) -> tuple[Tensor, Tensor]:
         pooled = features.mean(dim=(2, 3))
-        return self.linear(self.dropout(pooled)), pooled
+        return two_logits(self.linear(self.dropout(pooled))), pooled
 
 
 class PublishedHead(nn.Module):
@@ -51,7 +52,7 @@ class PublishedHead(nn.Module):
 def build_head(config: DetectorConfig, encoder: Encoder) -> nn.Module:
     if config.head == "published":
         return PublishedHead(encoder.out_channels, config.head_logits)
-    return PooledHead(config.encoder_channels, config.head_dropout)
+    return PooledHead(config.encoder_channels, config.head_dropout, config.head_logits)
 
 
 class BinaryInference(nn.Module):

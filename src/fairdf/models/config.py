@@ -45,10 +45,10 @@ class DetectorConfig:
     # from-scratch encoder faster; the demo needs it)
     init: str = "he"
     # plain baselines only (xception, daw_fdd, dag_fdd): "adapter" = 1x1 conv adapter to
-    # encoder_channels, dropout, Linear(., 2); "published" = the DeepfakeBench and
-    # AI-Face-FairnessBench architecture: trunk, ReLU, pooling, Linear(trunk width,
-    # head_logits). head_logits 1 (also for pg_fdd's fused head) is one fake logit
-    # (p = sigmoid), trained as BCE.
+    # encoder_channels, dropout, Linear; "published" = the DeepfakeBench and
+    # AI-Face-FairnessBench architecture: trunk, ReLU, pooling, Linear(trunk width).
+    # head_logits: outputs of the head that scores (every method): 2, or 1 fake logit
+    # (p = sigmoid, trained as BCE), as AI-Face-FairnessBench's releases.
     head: str = "adapter"
     head_logits: int = 2
 
@@ -96,11 +96,10 @@ class DetectorConfig:
                 f"config key 'model.head': {self.head!r} is for the plain baselines "
                 f"({', '.join(PLAIN_METHODS)}), not method {self.method!r}"
             )
-        single = self.head == "published" or self.method == "pg_fdd"
-        if self.head_logits not in (1, 2) or (self.head_logits == 1 and not single):
+        if self.head_logits not in (1, 2):
             raise ConfigError(
-                "config key 'model.head_logits': 2, or 1 (one fake logit) for the published "
-                f"head or pg_fdd's fused head; got {self.head_logits!r}"
+                "config key 'model.head_logits': 2 (real, fake) or 1 (one fake logit); "
+                f"got {self.head_logits!r}"
             )
 
     def to_dict(self) -> dict[str, Any]:

@@ -189,7 +189,7 @@ class FairDetectorInference(nn.Module):
             demographic,
             feature_block(config),
             feature_block(config),
-            classifier_head(config, 2),
+            classifier_head(config, config.head_logits),
         )
 
     def forward(self, images: Tensor) -> ScoreOutput:

@@ -67,7 +67,7 @@ class DisentangleDetector(nn.Module):
         self.specific_block = feature_block(config)
         self.shared_block = feature_block(config)
         self.specific_head = classifier_head(config, config.n_methods + 1)
-        self.shared_head = classifier_head(config, 2)
+        self.shared_head = classifier_head(config, config.head_logits)  # it scores
         self.decoder = ReconstructionDecoder(config.encoder_channels, config.decoder_dropout)
         init_new_layers(self, (self.forgery_encoder, self.content_encoder), self.config.init)
 

@@ -22,8 +22,13 @@ import torch
 from torch import Tensor
 
 from fairdf.errors import CheckpointError, UnknownNameError
-from fairdf.models.config import DetectorConfig
-from fairdf.models.reference_import import ImportedState, convert_reference_state
+from fairdf.models.config import PLAIN_METHODS, DetectorConfig
+from fairdf.models.reference_import import (
+    ImportedState,
+    convert_reference_state,
+    key_from_reference,
+    key_to_reference,
+)
 from fairdf.models.weights import key_mismatch, read_state_dict, summarise_keys
 
 SOURCES = ("official", "deepfakebench", "aiface")
@@ -55,7 +60,7 @@ class PeerDetector:
         return DetectorConfig(
             method=self.method,
             encoder=self.encoder,
-            head="published",
+            head="published" if self.method in PLAIN_METHODS else "adapter",
             head_logits=self.head_logits,
             image_size=self.image_size,
             head_dropout=0.0,
@@ -109,7 +114,26 @@ def convert_plain(peer: PeerDetector, state: Mapping[str, Tensor], source: str) 
         if ".pointwise." in local and value.ndim == 2:  # ImageNet layout: 1x1 conv as 2-D
             value = value[:, :, None, None]
         converted[_plain_key(local)] = value
-    return _checked(peer, converted, source, dropped, _plain_source_key)
+    return _checked(peer, converted, source, dropped, _plain_source_key, peer.config())
+
+
+UCF_MODULES = ("encoder_f.", "encoder_c.", "block_spe.", "block_sha.", "head_spe.", "head_sha.")
+UCF_MODULES += ("con_gan.",)
+
+
+def convert_ucf(peer: PeerDetector, state: Mapping[str, Tensor], source: str) -> ImportedState:
+    """UCF (Yan et al.): the reference layout's forgery and content branches -> `ucf`."""
+    dropped = sorted(k for k in state if k.startswith(peer.unused))
+    foreign = sorted(k for k in state if k not in dropped and not k.startswith(UCF_MODULES))
+    if foreign:
+        raise CheckpointError(
+            f"{source}: {len(foreign)} keys are not UCF's ({summarise_keys(foreign)})"
+        )
+    converted = {key_from_reference(k): v for k, v in state.items() if k not in dropped}
+    specific = state.get("head_spe.mlp.2.weight")
+    n_methods = int(specific.shape[0]) - 1 if specific is not None and specific.ndim == 2 else 4
+    config = replace(peer.config(), n_methods=max(n_methods, 1))
+    return _checked(peer, converted, source, dropped, key_to_reference, config)
 
 
 def convert_official(peer: PeerDetector, state: Mapping[str, Tensor], source: str) -> ImportedState:
@@ -124,10 +148,10 @@ def _checked(
     converted: dict[str, Tensor],
     source: str,
     dropped: list[str],
-    source_key: Callable[[str], str],
+    source_key: Callable[[str], str | None],
+    config: DetectorConfig,
 ) -> ImportedState:
-    """`converted` checked against the model of `peer` (mismatches named by source key)."""
-    config = peer.config()
+    """`converted` checked against the model of `config` (mismatches named by source key)."""
     expected = expected_state(config)
     named = {source_key(k): v for k, v in converted.items()}
     problem = key_mismatch(named, {source_key(k): v for k, v in expected.items()})
@@ -152,6 +176,7 @@ def fitting_detectors(state: Mapping[str, Tensor], declared: PeerDetector) -> li
 
 
 _XCEPTION_UNUSED = ("backbone.adjust_channel.",)  # built by the network, used only by UCF
+_UCF_UNUSED = ("encoder_f.last_linear.", "encoder_c.last_linear.")  # the trunks' classifiers
 
 PEERS: dict[tuple[str, str], PeerDetector] = {
     (peer.source, peer.name): peer
@@ -169,6 +194,14 @@ PEERS: dict[tuple[str, str], PeerDetector] = {
             "DeepfakeBench Xception: Linear(2048, 2) on the pooled trunk, softmax",
             convert_plain,
             unused=_XCEPTION_UNUSED,
+        ),
+        PeerDetector(
+            "deepfakebench",
+            "ucf",
+            "DeepfakeBench UCF (Yan et al.): shared head with 2 logits, softmax",
+            convert_ucf,
+            method="ucf",
+            unused=_UCF_UNUSED,
         ),
         PeerDetector(
             "aiface",
@@ -195,6 +228,15 @@ PEERS: dict[tuple[str, str], PeerDetector] = {
             method="dag_fdd",
             head_logits=1,
             unused=_XCEPTION_UNUSED,
+        ),
+        PeerDetector(
+            "aiface",
+            "ucf",
+            "AI-Face-FairnessBench UCF: shared head with one logit, sigmoid",
+            convert_ucf,
+            method="ucf",
+            head_logits=1,
+            unused=_UCF_UNUSED,
         ),
         PeerDetector(
             "aiface",

@@ -28,16 +28,34 @@ SIZE = 256
 MEAN = STD = (0.5, 0.5, 0.5)
 
 
+class Registry(dict):
+    def register_module(self, module_name=None):
+        return lambda cls: cls
+
+
+class AnyLoss(torch.nn.Module):
+    """Stands for every loss a detector builds (none is used at inference)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+
 def _registry_stub() -> None:
-    """The sources register their networks in a registry module: a do-nothing one."""
-
-    class Registry(dict):
-        def register_module(self, module_name=None):
-            return lambda cls: cls
-
-    for name in ("utils", "utils.registry", "metrics", "metrics.registry"):
+    """The modules the sources' detector files import, as do-nothing stand-ins."""
+    for name in ("utils", "utils.registry", "metrics", "metrics.registry", "networks", "loss"):
         module = sys.modules.setdefault(name, types.ModuleType(name))
         module.BACKBONE = Registry()
+    sys.modules["loss"].LOSSFUNC = type("Losses", (dict,), {"__missing__": lambda s, k: AnyLoss})()
+    base = types.ModuleType("metrics.base_metrics_class")
+    base.calculate_metrics_for_train = None
+    sys.modules["metrics.base_metrics_class"] = base
+    detectors = types.ModuleType("detectors")
+    detectors.__path__ = []
+    detectors.DETECTOR = Registry()
+    sys.modules["detectors"] = detectors
+    abstract = types.ModuleType("detectors.base_detector")
+    abstract.AbstractDetector = torch.nn.Module
+    sys.modules["detectors.base_detector"] = abstract
 
 
 def _load(path: Path, name: str):
@@ -82,6 +100,66 @@ def _xception(network_file: Path, num_classes: int) -> torch.nn.Module:
     return Wrapped(module.Xception(config)).eval()
 
 
+class Inference(torch.nn.Module):
+    """A source detector's own `forward(data_dict, inference=True)`; returns its 'cls'."""
+
+    def __init__(self, detector):
+        super().__init__()
+        self.detector = detector
+
+    def forward(self, images):
+        data = {"image": images, "label": torch.zeros(len(images), dtype=torch.long)}
+        return self.detector(data, inference=True)["cls"]
+
+    def state_dict(self, *args, **kwargs):  # the detector's own keys
+        return self.detector.state_dict(*args, **kwargs)
+
+    def load_state_dict(self, state, strict=True):
+        return self.detector.load_state_dict(state, strict)
+
+
+def _detector(checkout: Path, file: str, *config) -> torch.nn.Module:
+    """A detector class of `checkout`, built in a folder holding an empty ImageNet file."""
+    import os
+    import tempfile
+
+    network = _load(checkout / "training/networks/xception.py", f"net_{checkout.name}_{file}")
+    sys.modules["networks"].BACKBONE = {"xception": network.Xception}
+    module = _load_in_package(checkout / "training/detectors" / f"{file}.py", file)
+    here = os.getcwd()
+    with tempfile.TemporaryDirectory() as folder:
+        os.chdir(folder)
+        os.mkdir("pretrained")
+        torch.save({}, "pretrained/xception-b5690688.pth")
+        try:
+            detector = getattr(module, _CLASSES[file])(*config)
+        finally:
+            os.chdir(here)
+    return Inference(detector).eval()
+
+
+_CLASSES = {"ucf_detector": "UCFDetector", "fair_df_detector": "FairDetector"}
+
+
+def _load_in_package(path: Path, name: str):
+    spec = importlib.util.spec_from_file_location(f"detectors.{name}_{id(path)}", path)
+    module = importlib.util.module_from_spec(spec)
+    module.__package__ = "detectors"
+    spec.loader.exec_module(module)
+    return module
+
+
+def _dfb_ucf_config() -> dict:
+    return {
+        "backbone_name": "xception",
+        "backbone_config": {"mode": "adjust_channel", "num_classes": 2, "inc": 3, "dropout": False},
+        "encoder_feat_dim": 512,
+        "train_dataset": ["FF-F2F", "FF-DF", "FF-FS", "FF-NT"],  # as ucf.yaml: 5 specific classes
+        "pretrained": "pretrained/xception-b5690688.pth",
+        "loss_func": {"cls_loss": "ce", "spe_loss": "ce", "con_loss": "c", "rec_loss": "l1"},
+    }
+
+
 def main(deepfakebench: Path, aiface: Path) -> None:
     _registry_stub()
     torch.set_num_threads(1)
@@ -89,6 +167,9 @@ def main(deepfakebench: Path, aiface: Path) -> None:
     models = {
         "deepfakebench-xception": _xception(deepfakebench / "training/networks/xception.py", 2),
         "aiface-xception": _xception(aiface / "training/networks/xception.py", 1),
+        "deepfakebench-ucf": _detector(deepfakebench, "ucf_detector", _dfb_ucf_config()),
+        "aiface-ucf": _detector(aiface, "ucf_detector"),
+        "aiface-fair_df_detector": _detector(aiface, "fair_df_detector"),
     }
     vectors = {"image_size": SIZE, "mean": MEAN, "std": STD, "images": [], "logits": {}}
     vectors["images"] = [f"image{index}.png" for index in range(len(images))]
