@@ -15,6 +15,6 @@ DATASET_ADAPTERS = ("ffpp", "celebdf", "dfd", "dfdc", "generic")  # prepare.iden
 # fairdf.models.peer_import.PEERS: the released detectors of each source
 PEER_DETECTORS = {
     "official": ("pg_fdd",),
-    "deepfakebench": ("xception", "ucf"),
-    "aiface": ("xception", "daw_fdd", "dag_fdd", "ucf", "fair_df_detector"),
+    "deepfakebench": ("xception", "efficientnetb4", "ucf"),
+    "aiface": ("xception", "efficientnet", "daw_fdd", "dag_fdd", "ucf", "fair_df_detector"),
 }

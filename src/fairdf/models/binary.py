@@ -20,7 +20,7 @@ from torch import Tensor, nn
 from fairdf.models.blocks import two_logits
 from fairdf.models.config import DetectorConfig
 from fairdf.models.detector import HeadOutput, ScoreOutput, build_encoders, init_new_layers
-from fairdf.models.encoders import Encoder
+from fairdf.models.encoders import Encoder, encoder_spec
 
 
 class PooledHead(nn.Module):
@@ -40,18 +40,20 @@ class PooledHead(nn.Module):
 class PublishedHead(nn.Module):
     """ReLU, global average pooling, Linear(C, n_logits): `(N, C, h, w)` -> logits `(N, 2)`."""
 
-    def __init__(self, channels: int, n_logits: int):
+    def __init__(self, channels: int, n_logits: int, relu: bool = True):
         super().__init__()
         self.linear = nn.Linear(channels, n_logits)
+        self.relu = relu  # False where the trunk's features end in their own activation
 
     def forward(self, features: Tensor) -> tuple[Tensor, Tensor]:
-        pooled = torch.relu(features).mean(dim=(2, 3))
+        pooled = (torch.relu(features) if self.relu else features).mean(dim=(2, 3))
         return two_logits(self.linear(pooled)), pooled
 
 
 def build_head(config: DetectorConfig, encoder: Encoder) -> nn.Module:
     if config.head == "published":
-        return PublishedHead(encoder.out_channels, config.head_logits)
+        relu = encoder_spec(config.encoder).published_relu
+        return PublishedHead(encoder.out_channels, config.head_logits, relu)
     return PooledHead(config.encoder_channels, config.head_dropout, config.head_logits)
 
 

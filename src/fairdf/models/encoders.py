@@ -8,11 +8,13 @@ from a file the user names (`fairdf.models.weights`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from fairdf.errors import UnknownNameError
@@ -54,6 +56,54 @@ def _timm_trunk(name: str) -> nn.Module:
     return timm.create_model(name, pretrained=False, num_classes=0)
 
 
+class StaticPadConv2d(nn.Conv2d):
+    """A convolution after a fixed zero padding (left, right, top, bottom)."""
+
+    def __init__(self, conv: nn.Conv2d, pad: tuple[int, int, int, int]):
+        super().__init__(
+            conv.in_channels,
+            conv.out_channels,
+            conv.kernel_size,
+            conv.stride,
+            0,
+            conv.dilation,
+            conv.groups,
+            conv.bias is not None,
+        )
+        self.pad = pad
+
+    def forward(self, x: Tensor) -> Tensor:
+        return super().forward(F.pad(x, self.pad))
+
+
+def same_padding(size: int, kernel: int, stride: int) -> tuple[int, int, int, int]:
+    """TensorFlow 'same' padding of a square input of `size` (the extra pixel right/bottom)."""
+    total = max((math.ceil(size / stride) - 1) * stride + kernel - size, 0)
+    return (total // 2, total - total // 2, total // 2, total - total // 2)
+
+
+def _released_efficientnet_b4() -> nn.Module:
+    """EfficientNet-B4 as DeepfakeBench and AI-Face-FairnessBench build it.
+
+    Their `efficientnet_pytorch` network fixes TF 'same' padding for the 380 px input of
+    the ImageNet model whatever the real input size, and they replace its stem by a plain
+    3x3 stride-2 convolution without padding. timm's `tf_efficientnet_b4` (same layers,
+    BatchNorm eps 1e-3, SiLU) gets the same: its stride-2 convolutions take the padding
+    computed for the 380 px schedule (190, 95, 48, 24 px into stages 2, 3, 4 and 6).
+    """
+    trunk = _timm_trunk("tf_efficientnet_b4")
+    trunk.conv_stem = nn.Conv2d(3, trunk.conv_stem.out_channels, 3, stride=2, bias=False)
+    size = math.ceil(380 / 2)
+    for stage in trunk.blocks:
+        for block in stage:
+            conv = block.conv_dw
+            kernel, stride = conv.kernel_size[0], conv.stride[0]
+            if stride > 1:
+                block.conv_dw = StaticPadConv2d(conv, same_padding(size, kernel, stride))
+            size = math.ceil(size / stride)
+    return trunk
+
+
 def _xception_trunk() -> nn.Module:
     trunk = _timm_trunk("legacy_xception")
     # docs/method.md, Architecture: the features end at bn4, no ReLU after it
@@ -68,6 +118,7 @@ class EncoderSpec:
     build_trunk: Callable[[], nn.Module]
     stride: int
     summary: str
+    published_relu: bool = True  # the published classifier's ReLU before pooling
 
 
 ENCODERS: dict[str, EncoderSpec] = {
@@ -79,6 +130,12 @@ ENCODERS: dict[str, EncoderSpec] = {
     ),
     "efficientnet_b4": EncoderSpec(
         partial(_timm_trunk, "efficientnet_b4"), 32, "timm efficientnet_b4"
+    ),
+    "efficientnet_b4_released": EncoderSpec(
+        _released_efficientnet_b4,
+        32,
+        "EfficientNet-B4 as DeepfakeBench and AI-Face-FairnessBench build it",
+        published_relu=False,  # its features end in SiLU; the classifier pools them as they are
     ),
     "tiny": EncoderSpec(TinyTrunk, 16, "four conv layers (stride 16), for tests"),
     "tiny32": EncoderSpec(

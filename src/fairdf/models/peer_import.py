@@ -117,6 +117,91 @@ def convert_plain(peer: PeerDetector, state: Mapping[str, Tensor], source: str) 
     return _checked(peer, converted, source, dropped, _plain_source_key, peer.config())
 
 
+# efficientnet_pytorch's EfficientNet-B4 -> timm's: 32 blocks in stages of these sizes
+B4_STAGES = (2, 4, 4, 6, 6, 8, 2)
+B4_TOP = {
+    "_conv_stem.": "conv_stem.",
+    "_bn0.": "bn1.",
+    "_conv_head.": "conv_head.",
+    "_bn1.": "bn2.",
+}
+B4_SEPARABLE = {  # the first stage: no expansion (timm DepthwiseSeparableConv)
+    "_depthwise_conv.": "conv_dw.",
+    "_bn1.": "bn1.",
+    "_se_reduce.": "se.conv_reduce.",
+    "_se_expand.": "se.conv_expand.",
+    "_project_conv.": "conv_pw.",
+    "_bn2.": "bn2.",
+}
+B4_INVERTED = {  # the other stages (timm InvertedResidual)
+    "_expand_conv.": "conv_pw.",
+    "_bn0.": "bn1.",
+    "_depthwise_conv.": "conv_dw.",
+    "_bn1.": "bn2.",
+    "_se_reduce.": "se.conv_reduce.",
+    "_se_expand.": "se.conv_expand.",
+    "_project_conv.": "conv_pwl.",
+    "_bn2.": "bn3.",
+}
+
+
+def _b4_block(index: int) -> tuple[int, int]:
+    """Flat block number -> (stage, position in the stage)."""
+    for stage, size in enumerate(B4_STAGES):
+        if index < size:
+            return stage, index
+        index -= size
+    raise KeyError(index)
+
+
+def _b4_trunk_key(local: str) -> str | None:
+    """A key under `efficientnet.` (efficientnet_pytorch) -> timm's, or None if unknown."""
+    if local.startswith("_blocks."):
+        _, number, rest = local.split(".", 2)
+        try:
+            stage, position = _b4_block(int(number))
+        except (KeyError, ValueError):
+            return None
+        table = B4_SEPARABLE if stage == 0 else B4_INVERTED
+        for old, new in table.items():
+            if rest.startswith(old):
+                return f"blocks.{stage}.{position}.{new}{rest[len(old) :]}"
+        return None
+    for old, new in B4_TOP.items():
+        if local.startswith(old):
+            return new + local[len(old) :]
+    return None
+
+
+def convert_efficientnet(
+    peer: PeerDetector, state: Mapping[str, Tensor], source: str
+) -> ImportedState:
+    """`backbone.efficientnet.*` + `backbone.last_layer` -> `BinaryDetector` (B4 released)."""
+    dropped = sorted(k for k in state if k.startswith(peer.unused))
+    converted, unknown, origin = {}, [], {}
+    for key, value in state.items():
+        if key in dropped:
+            continue
+        if key.startswith("backbone.last_layer."):
+            ours = "head.linear." + key.rsplit(".", 1)[-1]
+        elif key.startswith("backbone.efficientnet."):
+            trunk = _b4_trunk_key(key[len("backbone.efficientnet.") :])
+            ours = None if trunk is None else "encoder.trunk." + trunk
+        else:
+            ours = None
+        if ours is None:
+            unknown.append(key)
+            continue
+        converted[ours] = value
+        origin[ours] = key
+    if unknown:
+        raise CheckpointError(
+            f"{source}: {len(unknown)} keys are not an EfficientNet-B4 detector's "
+            f"({summarise_keys(unknown)})"
+        )
+    return _checked(peer, converted, source, dropped, lambda k: origin.get(k, k), peer.config())
+
+
 UCF_MODULES = ("encoder_f.", "encoder_c.", "block_spe.", "block_sha.", "head_spe.", "head_sha.")
 UCF_MODULES += ("con_gan.",)
 
@@ -197,6 +282,14 @@ PEERS: dict[tuple[str, str], PeerDetector] = {
         ),
         PeerDetector(
             "deepfakebench",
+            "efficientnetb4",
+            "DeepfakeBench EfficientNet-B4: Linear(1792, 2) on the pooled features, softmax",
+            convert_efficientnet,
+            encoder="efficientnet_b4_released",
+            unused=("backbone.adjust_channel.",),
+        ),
+        PeerDetector(
+            "deepfakebench",
             "ucf",
             "DeepfakeBench UCF (Yan et al.): shared head with 2 logits, softmax",
             convert_ucf,
@@ -210,6 +303,15 @@ PEERS: dict[tuple[str, str], PeerDetector] = {
             convert_plain,
             head_logits=1,
             unused=_XCEPTION_UNUSED,
+        ),
+        PeerDetector(
+            "aiface",
+            "efficientnet",
+            "AI-Face-FairnessBench EfficientNet-B4: Linear(1792, 1), sigmoid",
+            convert_efficientnet,
+            encoder="efficientnet_b4_released",
+            head_logits=1,
+            unused=("backbone.adjust_channel.",),
         ),
         PeerDetector(
             "aiface",

@@ -94,6 +94,17 @@ def _inputs() -> torch.Tensor:
     return torch.from_numpy(array).permute(0, 3, 1, 2).contiguous()
 
 
+def _efficientnet(network_file: Path, num_classes: int) -> torch.nn.Module:
+    """The sources' EfficientNet-B4 (needs the efficientnet_pytorch package; no download:
+    AI-Face's `from_pretrained` builds the same network as `from_name`)."""
+    from efficientnet_pytorch import EfficientNet
+
+    EfficientNet.from_pretrained = classmethod(lambda cls, name, **_: cls.from_name(name))
+    module = _load(network_file, f"efficientnet_{num_classes}_{network_file.parent.parent.name}")
+    config = {"mode": "original", "num_classes": num_classes, "inc": 3, "dropout": False}
+    return Wrapped(module.EfficientNetB4({**config, "pretrained": None})).eval()
+
+
 def _xception(network_file: Path, num_classes: int) -> torch.nn.Module:
     module = _load(network_file, f"xception_{num_classes}_{network_file.parent.parent.name}")
     config = {"mode": "original", "num_classes": num_classes, "inc": 3, "dropout": False}
@@ -167,6 +178,10 @@ def main(deepfakebench: Path, aiface: Path) -> None:
     models = {
         "deepfakebench-xception": _xception(deepfakebench / "training/networks/xception.py", 2),
         "aiface-xception": _xception(aiface / "training/networks/xception.py", 1),
+        "deepfakebench-efficientnetb4": _efficientnet(
+            deepfakebench / "training/networks/efficientnetb4.py", 2
+        ),
+        "aiface-efficientnet": _efficientnet(aiface / "training/networks/efficientnetb4.py", 1),
         "deepfakebench-ucf": _detector(deepfakebench, "ucf_detector", _dfb_ucf_config()),
         "aiface-ucf": _detector(aiface, "ucf_detector"),
         "aiface-fair_df_detector": _detector(aiface, "fair_df_detector"),
