@@ -89,7 +89,7 @@ def read_training_log(run_dir: Path) -> list[dict[str, Any]]:
 
 
 def _parse_record(line: str, path: Path, number: int) -> dict[str, Any]:
-    where = f"{path}, line {number}"
+    where = f"{path}:{number}"
     try:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
@@ -102,7 +102,22 @@ def _parse_record(line: str, path: Path, number: int) -> dict[str, Any]:
     for key in ("train", "val"):
         if not isinstance(record.get(key, {}), dict):
             raise DataError(f"{where}: '{key}' is not an object of metric values")
+        for name, value in record.get(key, {}).items():
+            if value is not None and not _is_number(value):
+                raise DataError(
+                    f"{where}: '{key}.{name}' must be a number or null, got {_shown(value)}; "
+                    "fix or remove the line"
+                )
     return record
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 40 else f"{text[:37]}..."
 
 
 def read_run_config(run_dir: Path) -> dict[str, Any]:
