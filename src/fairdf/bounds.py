@@ -20,6 +20,16 @@ from fairdf.errors import ConfigError
 
 INT_LIMIT = 2**63 - 1
 
+# -- files fairdf parses (fairdf.documents) -------------------------------------------
+# json and PyYAML recurse once per nesting level (RecursionError near 1000); fairdf's own
+# files nest at most 5 levels, DeepfakeBench dataset JSON 6, configs and --attributes 3.
+MAX_NESTING = 64
+# DeepfakeBench's largest dataset JSON (every frame path of FaceForensics++) is a few
+# hundred MB; json needs several times a file's size in memory.
+MAX_JSON_BYTES = 1024 * 2**20
+# configs and --attributes files are a few KB; PyYAML parses about 1 MB per second.
+MAX_YAML_BYTES = 4 * 2**20
+
 
 @dataclass(frozen=True)
 class Bound:

@@ -17,11 +17,13 @@ from typing import Any, Literal
 
 import yaml
 
+from fairdf import bounds
 from fairdf.bounds import check_section
+from fairdf.documents import read_bytes
 from fairdf.errors import ConfigError
 from fairdf.losses import LossConfig
 from fairdf.models import DetectorConfig
-from fairdf.yamlsafe import AliasRefused, load_yaml, yaml_problem
+from fairdf.yamlsafe import Refused, load_yaml, yaml_problem
 
 PRECISIONS = ("fp32", "bf16", "fp16")
 # validation metrics `train.best_metric` may name (fairdf.metrics: overall columns except n,
@@ -138,14 +140,14 @@ def load_config(path: str | Path | None, overrides: list[str] = ()) -> RunConfig
 def _read_yaml_file(source: Path) -> Any:
     """Parse a config file (UTF-8, no YAML aliases); ConfigError naming file and line."""
     try:
-        text = source.read_bytes().decode("utf-8")
+        text = read_bytes(source, bounds.MAX_YAML_BYTES).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(
             f"{source}: byte {exc.start + 1} is not UTF-8 text; save the file as UTF-8"
         ) from None
     try:
         return load_yaml(text) or {}
-    except AliasRefused as exc:
+    except Refused as exc:
         raise ConfigError(f"{source}: {yaml_problem(exc)}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(
@@ -185,7 +187,7 @@ def _apply_override(raw: dict[str, Any], override: str) -> None:
             raise ConfigError(f"--set '{_shown(override)}': '{part}' is not a section")
     try:
         node[parts[-1]] = load_yaml(text) if text.strip() else None
-    except AliasRefused as exc:
+    except Refused as exc:
         raise ConfigError(f"--set '{_shown(override)}': {yaml_problem(exc)}") from None
     except yaml.YAMLError:
         node[parts[-1]] = text

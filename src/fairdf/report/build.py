@@ -204,13 +204,13 @@ def prediction_sections(
 
 def _robustness_section(source: str) -> Section | None:
     """The robustness table of `fairdf test --perturb`, read from beside the predictions."""
-    import json
+    from fairdf.documents import read_json
 
     path = Path(source).parent / ROBUSTNESS_NAME
     if not path.is_file():
         return None
     try:
-        rows = json.loads(path.read_text())["conditions"]
+        rows = read_json(path)["conditions"]
     except (ValueError, KeyError, TypeError):
         raise DataError(f"{path}: not a robustness table written by fairdf test") from None
     text = (
