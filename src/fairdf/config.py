@@ -34,6 +34,9 @@ BEST_METRICS += ("PPV_gap", "NPV_gap", "ECE_gap", "F_G", "F_S", "F_A", "F_COV")
 BEST_METRICS += ("PR_ratio", "FPR_ratio", "TPR_ratio")  # ratios: higher is fairer (best_mode max)
 
 
+PACKAGED_CONFIGS = Path(__file__).resolve().parent / "configs"
+
+
 @dataclass
 class DataConfig:
     """Where the manifests are and how images are read."""
@@ -120,12 +123,12 @@ def load_config(path: str | Path | None, overrides: list[str] = ()) -> RunConfig
     raw: dict[str, Any] = {}
     base = Path.cwd()
     if path is not None:
-        source = Path(path).expanduser()
-        if not source.is_file():
-            raise ConfigError(f"config file not found: {source}")
+        source = config_source(path)
         raw = _read_yaml_file(source)
         if not isinstance(raw, dict):
             raise ConfigError(f"{source}: expected a mapping of sections (data, model, ...)")
+        if source.resolve().parent == PACKAGED_CONFIGS:
+            _require_root(raw, source.stem, overrides)
         base = source.resolve().parent
     _resolve_paths(raw, base)  # paths written in the file: relative to the file
     for override in overrides:
@@ -135,6 +138,40 @@ def load_config(path: str | Path | None, overrides: list[str] = ()) -> RunConfig
     config.data.root = str(root if root.is_absolute() else (base / root).resolve())
     validate(config)
     return config
+
+
+def packaged_configs() -> list[str]:
+    """Names of the configs shipped inside the package (`fairdf train --config NAME`)."""
+    return sorted(path.stem for path in PACKAGED_CONFIGS.glob("*.yaml"))
+
+
+def config_source(path: str | Path) -> Path:
+    """The config file `path` names: a file, else a packaged config (`ffpp`, `demo.yaml`)."""
+    source = Path(path).expanduser()
+    if source.is_file():
+        return source
+    text = str(path)
+    name = text[: -len(source.suffix)] if source.suffix in (".yaml", ".yml") else text
+    packaged = PACKAGED_CONFIGS / f"{name}.yaml"
+    if "/" not in text and "\\" not in text and packaged.is_file():
+        return packaged
+    raise ConfigError(
+        f"--config {text}: no such file, nor a packaged config; give a YAML file or one of "
+        f"{', '.join(packaged_configs())}"
+    )
+
+
+def _require_root(raw: dict[str, Any], name: str, overrides: list[str]) -> None:
+    """A packaged config's relative `data.root` means nothing: the user must give one."""
+    if any(override.partition("=")[0].strip() == "data.root" for override in overrides):
+        return
+    data = raw.get("data")
+    root = data.get("root") if isinstance(data, dict) else None
+    if not isinstance(root, str) or not Path(root).expanduser().is_absolute():
+        raise ConfigError(
+            f"config '{name}' (packaged with fairdf): data.root is unset; give the folder "
+            "of your manifests with --set data.root=DIR"
+        )
 
 
 def _read_yaml_file(source: Path) -> Any:
