@@ -37,9 +37,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--perturb",
         action="append",
         default=[],
-        metavar="KIND:VALUE",
+        metavar="KIND[:VALUE]",
         help="also score the images perturbed, e.g. jpeg:60, blur:5, noise:10, hue:20, "
-        "saturation:1.5, brightness:0.7, contrast:1.3, rotate:15, scale:0.5 (repeatable)",
+        "saturation:1.5, brightness:0.7, contrast:1.3, rotate:15, scale:0.5; a kind alone "
+        "takes its default strength; comma lists (jpeg,blur:7) and repeats are accepted",
     )
     add_video_options(parser)
 
