@@ -103,6 +103,12 @@ BOUNDS: dict[str, Bound] = {
 }
 
 
+# -- the report (fairdf.report.largest) ------------------------------------------------
+# its figures draw a panel, a curve or a pair of bars per group, at tenths of a second
+# each in matplotlib; per view, the figures and the HTML group tables show this many of
+# the largest groups (the Markdown twin lists every group)
+REPORT_GROUPS = 50
+
 # -- integer options of the commands (fairdf.commands.argtypes.bounded), checked when
 # parsed, so that no option can ask for unbounded memory or time -----------------------
 SEED = _closed(0, 2**32 - 1)  # as train.seed; numpy refuses negative seeds

@@ -87,7 +87,7 @@ def write_report(
         video_aggregate=video_aggregate,
         reference_groups=tuple((reference_groups or {}).items()),
     )
-    save_report(build_document(inputs, options), paths)
+    save_report(build_document(inputs, options, twin=paths.markdown.name), paths)
     return paths
 
 
