@@ -20,6 +20,16 @@ from fairdf.errors import ConfigError
 
 INT_LIMIT = 2**63 - 1
 
+# -- files fairdf parses (fairdf.documents) -------------------------------------------
+# json and PyYAML recurse once per nesting level (RecursionError near 1000); fairdf's own
+# files nest at most 5 levels, DeepfakeBench dataset JSON 6, configs and --attributes 3.
+MAX_NESTING = 64
+# DeepfakeBench's largest dataset JSON (every frame path of FaceForensics++) is a few
+# hundred MB; json needs several times a file's size in memory.
+MAX_JSON_BYTES = 1024 * 2**20
+# configs and --attributes files are a few KB; PyYAML parses about 1 MB per second.
+MAX_YAML_BYTES = 4 * 2**20
+
 
 @dataclass(frozen=True)
 class Bound:
@@ -90,6 +100,56 @@ BOUNDS: dict[str, Bound] = {
     "train.seed": _closed(0, 2**32 - 1),
     "train.max_steps_per_epoch": _closed(1, 1e9),
     "train.fairness_warmup_epochs": _closed(0, 1e6),
+}
+
+
+# -- the report (fairdf.report.largest) ------------------------------------------------
+# its figures draw a panel, a curve or a pair of bars per group, at tenths of a second
+# each in matplotlib; per view, the figures and the HTML group tables show this many of
+# the largest groups (the Markdown twin lists every group)
+REPORT_GROUPS = 50
+
+# -- integer options of the commands (fairdf.commands.argtypes.bounded), checked when
+# parsed, so that no option can ask for unbounded memory or time -----------------------
+SEED = _closed(0, 2**32 - 1)  # as train.seed; numpy refuses negative seeds
+OPTIONS: dict[str, Bound] = {
+    # images per forward pass: as train.batch_size
+    "--batch-size": _closed(1, 65536),
+    # DataLoader worker processes: as data.workers
+    "test --workers": _closed(0, 256),
+    # process-pool workers of prepare; each holds a video decoder or a face detector
+    "prepare --workers": _closed(1, 256),
+    # each identity adds 3 videos (original + 2 methods) written one after the other
+    "prepare sample --identities": _closed(2, 200),
+    # a sample video's frames (128 x 128 RGB, 48 KiB each) are held in memory: 48 MiB
+    "prepare sample --frames": _closed(1, 1000),
+    # the evenly spaced frame indices are built as one array; videos have ~300-1000 frames
+    "prepare frames --count": _closed(1, 100000),
+    "prepare frames --every": _closed(1, 1000000),
+    # a crop is resampled in memory; the model takes at most 1024 px (model.image_size)
+    "prepare faces --size": _closed(16, 4096),
+    # dlib upsampling doubles the image side per level: 3 levels = 64 times the pixels
+    "--upsample": _closed(0, 3),
+    # a video's sampled face crops are scored together
+    "predict --frames": _closed(1, 1024),
+    # as model.n_methods / model.n_groups
+    "--n-methods": _closed(1, 1024),
+    "import-reference --n-groups": _closed(2, 1024),
+    # each resample recomputes every metric; at 20000 the Monte-Carlo error of a 95%
+    # percentile interval is far below its width
+    "--bootstrap": _closed(0, 20000),
+    "--seed": SEED,
+    # calibration images go through the float model one by one on the CPU
+    "export --calibration-images": _closed(1, 5000),
+    # the demo trains on a CPU: 1200 images x 10 epochs take a few minutes
+    "demo --n": _closed(1, 100000),
+    "demo --epochs": _closed(1, 1000),
+    "demo --threads": _closed(1, 256),
+    # synth writes each image as a PNG; 10^6 images are already hours and gigabytes
+    "synth --n": _closed(1, 1000000),
+    "synth --size": _closed(32, 1024),  # as fairdf.data.synth.make_settings
+    "synth --frames-per-identity": _closed(1, 1000),
+    "synth --held-out": _closed(1, 5),  # the 5 synthetic methods
 }
 
 

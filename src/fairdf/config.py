@@ -17,11 +17,13 @@ from typing import Any, Literal
 
 import yaml
 
+from fairdf import bounds
 from fairdf.bounds import check_section
+from fairdf.documents import read_bytes
 from fairdf.errors import ConfigError
 from fairdf.losses import LossConfig
 from fairdf.models import DetectorConfig
-from fairdf.yamlsafe import AliasRefused, load_yaml, yaml_problem
+from fairdf.yamlsafe import Refused, load_yaml, yaml_problem
 
 PRECISIONS = ("fp32", "bf16", "fp16")
 # validation metrics `train.best_metric` may name (fairdf.metrics: overall columns except n,
@@ -30,6 +32,9 @@ BEST_METRICS = ("auc", "acc", "eer", "ap", "fpr", "tpr", "F_FPR", "F_EO", "F_OAE
 BEST_METRICS += ("F_MEO", "FPR_gap", "AUC_gap", "ErrorRate_gap")
 BEST_METRICS += ("PPV_gap", "NPV_gap", "ECE_gap", "F_G", "F_S", "F_A", "F_COV")
 BEST_METRICS += ("PR_ratio", "FPR_ratio", "TPR_ratio")  # ratios: higher is fairer (best_mode max)
+
+
+PACKAGED_CONFIGS = Path(__file__).resolve().parent / "configs"
 
 
 @dataclass
@@ -118,12 +123,12 @@ def load_config(path: str | Path | None, overrides: list[str] = ()) -> RunConfig
     raw: dict[str, Any] = {}
     base = Path.cwd()
     if path is not None:
-        source = Path(path).expanduser()
-        if not source.is_file():
-            raise ConfigError(f"config file not found: {source}")
+        source = config_source(path)
         raw = _read_yaml_file(source)
         if not isinstance(raw, dict):
             raise ConfigError(f"{source}: expected a mapping of sections (data, model, ...)")
+        if source.resolve().parent == PACKAGED_CONFIGS:
+            _require_root(raw, source.stem, overrides)
         base = source.resolve().parent
     _resolve_paths(raw, base)  # paths written in the file: relative to the file
     for override in overrides:
@@ -135,17 +140,51 @@ def load_config(path: str | Path | None, overrides: list[str] = ()) -> RunConfig
     return config
 
 
+def packaged_configs() -> list[str]:
+    """Names of the configs shipped inside the package (`fairdf train --config NAME`)."""
+    return sorted(path.stem for path in PACKAGED_CONFIGS.glob("*.yaml"))
+
+
+def config_source(path: str | Path) -> Path:
+    """The config file `path` names: a file, else a packaged config (`ffpp`, `demo.yaml`)."""
+    source = Path(path).expanduser()
+    if source.is_file():
+        return source
+    text = str(path)
+    name = text[: -len(source.suffix)] if source.suffix in (".yaml", ".yml") else text
+    packaged = PACKAGED_CONFIGS / f"{name}.yaml"
+    if "/" not in text and "\\" not in text and packaged.is_file():
+        return packaged
+    raise ConfigError(
+        f"--config {text}: no such file, nor a packaged config; give a YAML file or one of "
+        f"{', '.join(packaged_configs())}"
+    )
+
+
+def _require_root(raw: dict[str, Any], name: str, overrides: list[str]) -> None:
+    """A packaged config's relative `data.root` means nothing: the user must give one."""
+    if any(override.partition("=")[0].strip() == "data.root" for override in overrides):
+        return
+    data = raw.get("data")
+    root = data.get("root") if isinstance(data, dict) else None
+    if not isinstance(root, str) or not Path(root).expanduser().is_absolute():
+        raise ConfigError(
+            f"config '{name}' (packaged with fairdf): data.root is unset; give the folder "
+            "of your manifests with --set data.root=DIR"
+        )
+
+
 def _read_yaml_file(source: Path) -> Any:
     """Parse a config file (UTF-8, no YAML aliases); ConfigError naming file and line."""
     try:
-        text = source.read_bytes().decode("utf-8")
+        text = read_bytes(source, bounds.MAX_YAML_BYTES).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(
             f"{source}: byte {exc.start + 1} is not UTF-8 text; save the file as UTF-8"
         ) from None
     try:
         return load_yaml(text) or {}
-    except AliasRefused as exc:
+    except Refused as exc:
         raise ConfigError(f"{source}: {yaml_problem(exc)}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(
@@ -185,7 +224,7 @@ def _apply_override(raw: dict[str, Any], override: str) -> None:
             raise ConfigError(f"--set '{_shown(override)}': '{part}' is not a section")
     try:
         node[parts[-1]] = load_yaml(text) if text.strip() else None
-    except AliasRefused as exc:
+    except Refused as exc:
         raise ConfigError(f"--set '{_shown(override)}': {yaml_problem(exc)}") from None
     except yaml.YAMLError:
         node[parts[-1]] = text

@@ -1,8 +1,10 @@
-"""YAML without aliases: `*name` references are refused before anything expands them.
+"""YAML without aliases or deep nesting, refused before anything expands or recurses.
 
 An alias lets a few hundred bytes of YAML expand into gigabytes (the "billion laughs"
 document). fairdf's config files never need one, so the loader below refuses the first
 alias event with a `yaml.YAMLError` that names the line; anchors alone are harmless.
+PyYAML composes nested collections recursively, so the loader also refuses a collection
+nested deeper than `bounds.MAX_NESTING` levels as soon as it opens.
 """
 
 from __future__ import annotations
@@ -11,19 +13,32 @@ from typing import Any
 
 import yaml
 from yaml.composer import ComposerError
-from yaml.events import AliasEvent
+from yaml.events import AliasEvent, MappingStartEvent, SequenceStartEvent
+
+from fairdf import bounds
 
 
-class AliasRefused(ComposerError):
+class Refused(ComposerError):
+    """A YAML document used something fairdf refuses to compose."""
+
+
+class AliasRefused(Refused):
     """A YAML document used an alias."""
 
 
+class DepthRefused(Refused):
+    """A YAML document nests collections deeper than `bounds.MAX_NESTING`."""
+
+
 class NoAliasLoader(yaml.SafeLoader):
-    """`yaml.SafeLoader` that raises on the first alias (`*name`, also in `<<: *name`)."""
+    """`yaml.SafeLoader` that raises on the first alias (`*name`, also in `<<: *name`)
+    and on the first collection nested deeper than `bounds.MAX_NESTING`."""
+
+    depth = 0
 
     def compose_node(self, parent, index):  # noqa: ANN001 - PyYAML's signature
-        if self.check_event(AliasEvent):
-            event = self.peek_event()
+        event = self.peek_event()
+        if isinstance(event, AliasEvent):
             raise AliasRefused(
                 None,
                 None,
@@ -31,7 +46,21 @@ class NoAliasLoader(yaml.SafeLoader):
                 "write the value out",
                 event.start_mark,
             )
-        return super().compose_node(parent, index)
+        if not isinstance(event, (SequenceStartEvent, MappingStartEvent)):
+            return super().compose_node(parent, index)
+        if self.depth >= bounds.MAX_NESTING:
+            raise DepthRefused(
+                None,
+                None,
+                f"nested deeper than {bounds.MAX_NESTING} levels; fairdf's YAML files nest "
+                "a few levels, check that this is the right file",
+                event.start_mark,
+            )
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def load_yaml(text: str) -> Any:

@@ -255,4 +255,4 @@ def test_cli_errors_are_one_line_with_status_2(tmp_path, capsys):
     assert main(["synth", str(out), "--n", "60"]) == 2
     assert "--overwrite" in capsys.readouterr().err
     assert main(["synth", str(tmp_path / "new"), "--n", "60", "--held-out", "9"]) == 2
-    assert "held_out" in capsys.readouterr().err
+    assert "argument --held-out: must be an integer in [1, 5]" in capsys.readouterr().err

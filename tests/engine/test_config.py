@@ -20,11 +20,11 @@ def test_defaults_are_the_papers_setting():
     assert config.model.image_size == 256
 
 
-def test_paper_config_file_matches_defaults():
+def test_paper_config_file_matches_defaults(tmp_path):
     from pathlib import Path
 
     path = Path(__file__).resolve().parents[2] / "configs" / "ffpp.yaml"
-    config = load_config(path)
+    config = load_config(path, [f"data.root={tmp_path}"])  # packaged: data.root must be given
     defaults = load_config(None)
     # the reproduction switches are set to the reference code's behaviour in the file
     assert config.model.init == "reference" and config.train.keep_last_batch
@@ -76,3 +76,27 @@ def test_invalid_yaml(tmp_path, capsys):
     path = write(tmp_path, "train: [unclosed\n")
     assert main(["train", "--config", str(path), "--out", str(tmp_path / "r")]) == 2
     assert "not valid YAML" in capsys.readouterr().err
+
+
+def test_packaged_config_by_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no ffpp.yaml here: the packaged one is meant
+    config = load_config("ffpp", [f"data.root={tmp_path}"])
+    assert config.model.encoder == "xception" and config.data.root == str(tmp_path)
+    assert load_config("demo.yaml", ["data.root=."]).model.encoder == "tiny32"
+
+
+def test_packaged_config_without_data_root_says_how_to_set_it(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    code = main(["train", "--config", "ffpp", "--out", str(tmp_path / "run")])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert "data.root is unset" in err and "--set data.root=DIR" in err and "ffpp" in err
+    assert "train_real" not in err and not (tmp_path / "run").exists()
+
+
+def test_unknown_config_name_lists_the_packaged_ones(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    code = main(["train", "--config", "fpp", "--out", str(tmp_path / "run")])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "--config fpp" in err and "demo, ffpp, ffpp_ablation_no_demographic" in err

@@ -60,22 +60,40 @@ def test_jpeg_100_is_nearly_lossless():
 @pytest.mark.parametrize(
     ("spec", "shown"),
     [
-        ("sharpen:2", "unknown perturbation"),
-        ("jpeg", "unknown perturbation"),
-        ("jpeg:0", "0 is not a valid JPEG quality"),
-        ("jpeg:60.5", "60.5 is not a valid JPEG quality"),
-        ("blur:4", "4 is not a valid odd Gaussian kernel size"),
-        ("noise:abc", "abc is not a valid noise standard deviation"),
-        ("rotate:400", "400 is not a valid rotation in degrees"),
-        ("scale:0", "0 is not a valid down-and-up scale factor"),
+        ("jpeg:0", "jpeg strength must be an integer JPEG quality in 1..100, got 0"),
+        ("jpeg:60.5", "jpeg strength must be an integer JPEG quality in 1..100, got 60.5"),
+        ("blur:4", "blur strength must be an odd Gaussian kernel size in 3..51, got 4"),
+        ("noise:abc", "noise strength must be a noise standard deviation"),
+        ("rotate:400", "rotate strength must be a rotation in degrees in -180..180, got 400"),
+        ("scale:0", "scale strength must be a down-and-up scale factor in 0.05..1, got 0"),
+        ("jpeg:", "got (empty)"),
     ],
 )
-def test_bad_specs_are_one_line_errors_listing_the_valid_forms(spec, shown):
+def test_bad_strength_names_the_kind_and_its_range(spec, shown):
     with pytest.raises(ConfigError) as error:
         parse_perturbation(spec)
     message = str(error.value)
-    assert shown in message and "\n" not in message
-    assert all(f"{kind}:" in message for kind in KINDS)
+    assert f"--perturb '{spec}'" in message and shown in message and "\n" not in message
+    assert "unknown" not in message
+
+
+@pytest.mark.parametrize("spec", ["sharpen:2", "sharpen", ":5"])
+def test_unknown_kind_lists_the_kinds(spec):
+    with pytest.raises(ConfigError) as error:
+        parse_perturbation(spec)
+    message = str(error.value)
+    assert "unknown perturbation kind" in message and "\n" not in message
+    assert ", ".join(KINDS) in message
+
+
+def test_kind_alone_takes_its_default_and_comma_lists_are_split():
+    assert parse_perturbation("jpeg") == parse_perturbation(f"jpeg:{KINDS['jpeg'].default:g}")
+    for name, kind in KINDS.items():
+        assert parse_perturbation(name).value == kind.default
+    found = parse_perturbations(["jpeg,blur:7", " noise "])
+    assert [p.spec for p in found] == [f"jpeg:{KINDS['jpeg'].default:g}", "blur:7", "noise:10"]
+    with pytest.raises(ConfigError, match="--perturb 'jpeg,blur:2': blur strength"):
+        parse_perturbations(["jpeg,blur:2"])
 
 
 def test_repeated_condition_is_refused():

@@ -248,3 +248,73 @@ def test_ctrl_c_prints_last_epoch_and_resume_command_exit_130(tmp_path, tiny_ove
     assert f"the last complete epoch is {done} of 500" in err
     assert f"fairdf train --resume {run}" in err
     assert not [p for p in run.rglob(".*") if p.name != layout.LOCK_FILE]
+
+
+TORCH_FULL = "[enforce fail at inline_container.cc:672] . unexpected pos 4096 vs 0"
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        RuntimeError(TORCH_FULL),
+        RuntimeError("PytorchStreamWriter failed writing file data/3: file write failed"),
+        OSError(errno.ENOSPC, "No space left on device"),
+    ],
+    ids=["inline_container", "stream_writer", "enospc"],
+)
+def test_full_disk_mid_checkpoint_keeps_the_previous_one(
+    tmp_path, tiny_overrides, capsys, monkeypatch, error
+):
+    import torch
+
+    real_save, calls, before = torch.save, [], {}
+    out = tmp_path / "run"
+
+    def filling(obj, target, *args, **kwargs):
+        calls.append(target)
+        if len(calls) < 2:
+            return real_save(obj, target, *args, **kwargs)
+        before.update(_snapshot(out / "checkpoints" / "last"))
+        Path(target).write_bytes(b"PK\x03\x04 half a file")  # torn, then the failure
+        raise error
+
+    monkeypatch.setattr(torch, "save", filling)
+    config = tmp_path / "c.yaml"
+    config.write_text(dump_config(load_config(None, [*tiny_overrides, "train.epochs=2"])))
+    argv = ["train", "--config", str(config), "--out", str(out)]
+    assert main([*argv, "--set", "train.max_steps_per_epoch=1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert "no space left on the device" in err and str(out) in err
+    assert "a checkpoint needs about" in err and "bytes free" in err
+    assert f"fairdf train --resume {out}" in err
+    last = out / "checkpoints" / "last"
+    assert before and _snapshot(last) == before
+    assert layout.folder_epoch(last, "last") == 1
+    assert sorted(p.name for p in (out / "checkpoints").iterdir()) == ["best", "last"]
+    assert len((out / layout.LOG_FILE).read_text().splitlines()) == 1
+
+
+def test_full_disk_in_safetensors_write_is_one_line(tmp_path, tiny_overrides, capsys, monkeypatch):
+    import safetensors.torch
+    from safetensors import SafetensorError
+
+    def full(*args, **kwargs):
+        raise SafetensorError(
+            'Error while serializing: IoError(Os { code: 28, kind: StorageFull, message: "No '
+            'space left on device" })'
+        )
+
+    monkeypatch.setattr(safetensors.torch, "save_file", full)
+    config = tmp_path / "c.yaml"
+    config.write_text(dump_config(load_config(None, [*tiny_overrides, "train.epochs=1"])))
+    out = tmp_path / "run"
+    argv = ["train", "--config", str(config), "--out", str(out)]
+    assert main([*argv, "--set", "train.max_steps_per_epoch=1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "no space left on the device" in err
+    assert not out.exists()

@@ -118,7 +118,7 @@ def test_no_align_hint_only_when_alignment_ran(inputs, saved_model, tmp_path, ca
     [
         (["--out", "preds.txt"], ["preds.txt", ".csv or .json"]),
         (["--aggregate", "mode"], ["--aggregate", "invalid choice: 'mode'", "median"]),
-        (["--frames", "0"], ["--frames: must be an integer >= 1"]),
+        (["--frames", "0"], ["--frames: must be an integer in [1, 1024], got 0"]),
         (["--detector", "mtcnn"], ["--detector", "invalid choice: 'mtcnn'", "cnn"]),
     ],
 )

@@ -105,4 +105,4 @@ def test_issue13_cli_integers_are_refused_by_argparse(capsys):
         args = ["test", "--checkpoint", "c", "--manifest", "m.csv", "--out", "o", flag, value]
         status, _, err = run_cli(capsys, *args)
         assert status == 2
-        assert_one_line_error(err, flag, ">= ")
+        assert_one_line_error(err, flag, "must be an integer in [")

@@ -124,7 +124,7 @@ def test_broken_training_log_names_the_line(tmp_path, capsys):
     run_dir = write_run(tmp_path / "run", [epoch_record(1)])
     with open(run_dir / "metrics.jsonl", "a", encoding="utf-8") as log:
         log.write('{"epoch": 2, "train": \n')
-    assert_error(capsys, [run_dir], "metrics.jsonl, line 2", "JSON")
+    assert_error(capsys, [run_dir], "metrics.jsonl:2", "JSON")
     assert not (run_dir / "report.html").exists()
 
 
@@ -171,7 +171,7 @@ def test_missing_predictions_option_file(tmp_path, capsys):
 def test_log_without_epoch_is_rejected(tmp_path, capsys):
     run_dir = write_run(tmp_path / "run", [])
     (run_dir / "metrics.jsonl").write_text(json.dumps({"loss": 1.0}) + "\n")
-    assert_error(capsys, [run_dir], "line 1", "epoch")
+    assert_error(capsys, [run_dir], "metrics.jsonl:1", "epoch")
 
 
 def test_user_text_is_escaped(tmp_path):
@@ -188,3 +188,15 @@ def test_user_text_is_escaped(tmp_path):
     rows = markdown["Groups: source site (%)"][1:]
     assert [row[0] for row in rows] == ["\\<img src=x>", "a\\|b", "c"]
     assert (paths.figures / "scores-source-site.png").is_file()
+
+
+@pytest.mark.parametrize(
+    ("part", "key", "value"),
+    [("val", "auc", "high"), ("train", "total", [1]), ("val", "n", True)],
+)
+def test_log_with_non_numeric_metric_names_line_and_key(tmp_path, capsys, part, key, value):
+    record = epoch_record(1)
+    record[part][key] = value
+    run_dir = write_run(tmp_path / "run", [epoch_record(2), record])
+    assert_error(capsys, [run_dir], "metrics.jsonl:2", f"'{part}.{key}'", "number or null")
+    assert not (run_dir / "report.html").exists()

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Callable
+
+from fairdf.bounds import OPTIONS
 
 
 def _integer(text: str, low: int, what: str) -> int:
@@ -16,14 +19,23 @@ def _integer(text: str, low: int, what: str) -> int:
     return value
 
 
-def positive_int(text: str) -> int:
-    """An integer >= 1 (batch sizes, counts)."""
-    return _integer(text, 1, ">= 1")
+def bounded(option: str) -> Callable[[str], int]:
+    """An integer within `fairdf.bounds.OPTIONS[option]` (the reason is written there)."""
+    bound = OPTIONS[option]
 
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got '{text}'") from None
+        if not bound.contains(value):
+            raise argparse.ArgumentTypeError(
+                f"must be an integer in {bound.describe()}, got {value}"
+            )
+        return value
 
-def non_negative_int(text: str) -> int:
-    """An integer >= 0 (worker processes, upsampling)."""
-    return _integer(text, 0, ">= 0")
+    parse.__name__ = f"bounded({option!r})"
+    return parse
 
 
 def positive_float(text: str) -> float:

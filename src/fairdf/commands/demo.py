@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import argparse
 
+from fairdf.commands.argtypes import bounded
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default="fairdf-demo", help="output folder (default fairdf-demo)")
-    parser.add_argument("--n", type=int, default=1200, help="number of synthetic images")
-    parser.add_argument("--epochs", type=int, help="training epochs (default from the demo config)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic data")
+    parser.add_argument(
+        "--n", type=bounded("demo --n"), default=1200, help="number of synthetic images"
+    )
+    parser.add_argument(
+        "--epochs", type=bounded("demo --epochs"), help="training epochs (default from the config)"
+    )
+    parser.add_argument(
+        "--seed", type=bounded("--seed"), default=0, help="seed of the synthetic data"
+    )
     parser.add_argument(
         "--set",
         dest="overrides",
@@ -26,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--threads",
-        type=int,
+        type=bounded("demo --threads"),
         help="CPU threads (default: the cores idle right now, 1 to 4)",
     )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 
+from fairdf.commands.argtypes import bounded
 from fairdf.commands.choices import EXPORT_FORMATS, QUANTIZE_TYPES
 
 
@@ -46,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--calibration-images",
-        type=int,
+        type=bounded("export --calibration-images"),
         default=200,
         metavar="N",
         help="calibrate on a fixed subset of at most N (and at most half) of the manifests' "

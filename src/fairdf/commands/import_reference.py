@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from fairdf.commands.argtypes import bounded
 from fairdf.commands.choices import SCHEMES
 
 
@@ -13,10 +14,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "out_dir", help="checkpoint folder to write (model.safetensors + checkpoint.json)"
     )
     parser.add_argument(
-        "--n-groups", type=int, default=None, help="demographic groups (default: from the file)"
+        "--n-groups",
+        type=bounded("import-reference --n-groups"),
+        default=None,
+        help="demographic groups (default: from the file)",
     )
     parser.add_argument(
-        "--n-methods", type=int, default=None, help="forgery methods (default: from the file)"
+        "--n-methods",
+        type=bounded("--n-methods"),
+        default=None,
+        help="forgery methods (default: from the file)",
     )
     parser.add_argument(
         "--scheme",

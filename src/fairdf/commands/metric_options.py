@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from fairdf.commands.argtypes import bounded
 from fairdf.commands.choices import SCHEMES
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ def add_metric_options(parser: argparse.ArgumentParser, *, bootstrap_default: in
     )
     parser.add_argument(
         "--bootstrap",
-        type=int,
+        type=bounded("--bootstrap"),
         default=bootstrap_default,
         metavar="N",
         help=f"bootstrap resamples for percentile intervals (default {bootstrap_default}; 0 = none)",
@@ -53,7 +54,7 @@ def add_metric_options(parser: argparse.ArgumentParser, *, bootstrap_default: in
         metavar="COL",
         help="resample whole clusters (e.g. identity or video column) instead of images",
     )
-    parser.add_argument("--seed", type=int, default=0, help="bootstrap random seed")
+    parser.add_argument("--seed", type=bounded("--seed"), default=0, help="bootstrap random seed")
     add_video_options(parser)
     parser.add_argument(
         "--reference-group",

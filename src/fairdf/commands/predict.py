@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from fairdf.commands.argtypes import add_pixel_limit, non_negative_int, positive_float, positive_int
+from fairdf.commands.argtypes import add_pixel_limit, bounded, positive_float
 from fairdf.commands.choices import AGGREGATES, FACE_DETECTORS
 from fairdf.commands.listing import show_list
 
@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", help="write the scores to a .csv or .json file (atomically)")
     parser.add_argument(
         "--frames",
-        type=positive_int,
+        type=bounded("predict --frames"),
         default=32,
         help="evenly spaced frames per video (default 32)",
     )
@@ -43,14 +43,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--upsample",
-        type=non_negative_int,
+        type=bounded("--upsample"),
         help="detector upsampling (default 1 for hog, 0 for cnn)",
     )
     parser.add_argument(
         "--margin", type=positive_float, default=1.3, help="crop side / face-box side (default 1.3)"
     )
     parser.add_argument(
-        "--batch-size", type=positive_int, default=32, help="faces per batch (default 32)"
+        "--batch-size",
+        type=bounded("--batch-size"),
+        default=32,
+        help="faces per batch (default 32)",
     )
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 ...")
     add_pixel_limit(parser)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from fairdf.commands.argtypes import add_pixel_limit, non_negative_int, positive_float, positive_int
+from fairdf.commands.argtypes import add_pixel_limit, bounded, positive_float
 from fairdf.commands.choices import DATASET_ADAPTERS, FACE_DETECTORS
 from fairdf.commands.listing import show_list
 from fairdf.errors import FairdfError
@@ -62,7 +62,10 @@ def _require_extras(step: str, args: argparse.Namespace) -> None:
 
 def _workers(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--workers", type=positive_int, default=1, help="worker processes (default 1)"
+        "--workers",
+        type=bounded("prepare --workers"),
+        default=1,
+        help="worker processes (default 1)",
     )
     parser.add_argument(
         "--overwrite", action="store_true", help="redo outputs that exist (default: keep them)"
@@ -72,10 +75,16 @@ def _workers(parser: argparse.ArgumentParser) -> None:
 def _add_sample(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("out", help="new folder: OUT/videos (FF++ layout) and OUT/annotations.csv")
     parser.add_argument(
-        "--identities", type=positive_int, default=10, help="people, an even number (default 10)"
+        "--identities",
+        type=bounded("prepare sample --identities"),
+        default=10,
+        help="people, an even number (default 10)",
     )
     parser.add_argument(
-        "--frames", type=positive_int, default=8, help="frames per video (default 8)"
+        "--frames",
+        type=bounded("prepare sample --frames"),
+        default=8,
+        help="frames per video (default 8)",
     )
 
 
@@ -100,9 +109,17 @@ def _add_frames(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("out", help="output folder: OUT/<video path without suffix>/<0000>.png")
     which = parser.add_mutually_exclusive_group()
     which.add_argument(
-        "--count", type=positive_int, default=32, help="evenly spaced frames (default 32)"
+        "--count",
+        type=bounded("prepare frames --count"),
+        default=32,
+        help="evenly spaced frames (default 32)",
     )
-    which.add_argument("--every", type=positive_int, metavar="K", help="every K-th frame instead")
+    which.add_argument(
+        "--every",
+        type=bounded("prepare frames --every"),
+        metavar="K",
+        help="every K-th frame instead",
+    )
     parser.add_argument("--format", choices=("png", "jpg"), default="png", help="image format")
     _workers(parser)
 
@@ -112,14 +129,17 @@ def _add_faces(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("out", help="output folder for crops, sidecar CSVs and faces.csv")
     parser.add_argument("--detector", choices=FACE_DETECTORS, default="hog", help="dlib detector")
     parser.add_argument(
-        "--size", type=positive_int, default=256, help="crop side in pixels (default 256)"
+        "--size",
+        type=bounded("prepare faces --size"),
+        default=256,
+        help="crop side in pixels (default 256)",
     )
     parser.add_argument(
         "--margin", type=positive_float, default=1.3, help="crop side / face-box side (default 1.3)"
     )
     parser.add_argument(
         "--upsample",
-        type=non_negative_int,
+        type=bounded("--upsample"),
         help="detector upsampling (default 1 for hog, 0 for cnn)",
     )
     add_pixel_limit(parser)
@@ -175,7 +195,9 @@ def _add_split(parser: argparse.ArgumentParser) -> None:
         metavar=("TRAIN", "VAL", "TEST"),
         help="target shares of images (default 0.6 0.2 0.2)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed for ties (default 0)")
+    parser.add_argument(
+        "--seed", type=bounded("--seed"), default=0, help="seed for ties (default 0)"
+    )
 
 
 def _add_manifest(parser: argparse.ArgumentParser) -> None:

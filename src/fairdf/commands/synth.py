@@ -5,15 +5,21 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from fairdf.commands.argtypes import bounded
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("out", type=Path, metavar="OUT", help="output folder (new or empty)")
-    parser.add_argument("--n", type=int, default=1000, help="number of images (default 1000)")
-    parser.add_argument("--size", type=int, default=64, help="image side in pixels (default 64)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument(
+        "--n", type=bounded("synth --n"), default=1000, help="number of images (default 1000)"
+    )
+    parser.add_argument(
+        "--size", type=bounded("synth --size"), default=64, help="image side in pixels (default 64)"
+    )
+    parser.add_argument("--seed", type=bounded("--seed"), default=0, help="random seed (default 0)")
     parser.add_argument(
         "--held-out",
-        type=int,
+        type=bounded("synth --held-out"),
         nargs="*",
         default=[5],
         metavar="METHOD",
@@ -21,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--frames-per-identity",
-        type=int,
+        type=bounded("synth --frames-per-identity"),
         default=5,
         help="real images per identity (default 5)",
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from fairdf.commands.argtypes import add_pixel_limit, non_negative_int, positive_int
+from fairdf.commands.argtypes import add_pixel_limit, bounded
 from fairdf.commands.choices import SCHEMES
 from fairdf.commands.listing import show_list
 from fairdf.commands.metric_options import add_video_options
@@ -23,10 +23,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 ...")
     parser.add_argument(
-        "--batch-size", type=positive_int, default=64, help="images per forward pass"
+        "--batch-size", type=bounded("--batch-size"), default=64, help="images per forward pass"
     )
     parser.add_argument(
-        "--workers", type=non_negative_int, default=2, help="image-loading worker processes"
+        "--workers",
+        type=bounded("test --workers"),
+        default=2,
+        help="image-loading worker processes",
     )
     parser.add_argument(
         "--precision", choices=("fp32", "bf16"), default="fp32", help="inference precision"
@@ -37,9 +40,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--perturb",
         action="append",
         default=[],
-        metavar="KIND:VALUE",
+        metavar="KIND[:VALUE]",
         help="also score the images perturbed, e.g. jpeg:60, blur:5, noise:10, hue:20, "
-        "saturation:1.5, brightness:0.7, contrast:1.3, rotate:15, scale:0.5 (repeatable)",
+        "saturation:1.5, brightness:0.7, contrast:1.3, rotate:15, scale:0.5; a kind alone "
+        "takes its default strength; comma lists (jpeg,blur:7) and repeats are accepted",
     )
     add_video_options(parser)
 

@@ -15,7 +15,9 @@ RESUME_HELP = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", help="YAML run config (e.g. configs/ffpp.yaml)")
+    parser.add_argument(
+        "--config", help="YAML run config, or a packaged config's name (e.g. ffpp, demo)"
+    )
     parser.add_argument(
         "--set",
         dest="overrides",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from fairdf.commands.argtypes import add_pixel_limit, positive_int
+from fairdf.commands.argtypes import add_pixel_limit, bounded
 from fairdf.commands.choices import SCHEMES
 from fairdf.commands.metric_options import add_attributes_option, chosen_scheme
 
@@ -20,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_pixel_limit(parser)
     parser.add_argument(
         "--n-methods",
-        type=positive_int,
+        type=bounded("--n-methods"),
         default=5,
         help="number of manipulation methods (default 5)",
     )

@@ -14,7 +14,6 @@ or `--attributes scheme.yaml` (a YAML or JSON file holding that mapping).
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -156,14 +155,18 @@ def parse_attributes(texts: list[str]) -> AttributeScheme:
 def _scheme_file(path: Path) -> AttributeScheme:
     import yaml
 
+    from fairdf.documents import read_json, read_yaml
+    from fairdf.yamlsafe import Refused, yaml_problem
+
     if not path.is_file():
         raise ConfigError(
             f"--attributes {path}: no such file; give COLUMN=value1,value2 pairs or a "
             "YAML/JSON file mapping columns to their values"
         )
     try:
-        text = path.read_text(encoding="utf-8")
-        mapping = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+        mapping = read_json(path) if path.suffix.lower() == ".json" else read_yaml(path)
+    except Refused as exc:
+        raise ConfigError(f"{path}: {yaml_problem(exc)}") from None
     except (ValueError, yaml.YAMLError, UnicodeDecodeError):
         raise ConfigError(f"{path}: not valid YAML/JSON; expected a mapping of columns") from None
     if isinstance(mapping, Mapping) and set(mapping) == {"attributes"}:

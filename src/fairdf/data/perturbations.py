@@ -1,4 +1,4 @@
-"""Deterministic image perturbations for robustness tests (`fairdf test --perturb KIND:VALUE`).
+"""Deterministic image perturbations for robustness tests (`fairdf test --perturb KIND[:VALUE]`).
 
 Each perturbation acts on the decoded RGB image, before resizing to the model's input.
 The only random one (noise) draws from a generator seeded by the image path, so an
@@ -15,6 +15,9 @@ image gets the same perturbation in every run, in any order and in any worker.
     contrast:F     scale the contrast around the mean grey by F (0..3)
     rotate:D       rotate by D degrees (-180..180) about the centre, corners filled black
     scale:F        downscale by F (0.05..1) and back up, bilinear both ways
+
+A kind without a value takes its default strength (`Kind.default`); one `--perturb` may
+list several conditions separated by commas (`jpeg,blur:7`).
 """
 
 from __future__ import annotations
@@ -32,35 +35,32 @@ from fairdf.errors import ConfigError
 
 @dataclass(frozen=True)
 class Kind:
-    """A perturbation kind: its value range and whether the value must be an integer."""
+    """A perturbation kind: its value range, whether the value must be an integer, the
+    strength used when none is given."""
 
     low: float
     high: float
     integer: bool
     meaning: str
+    default: float
+
+    def describe(self, name: str) -> str:
+        """'an integer JPEG quality in 1..100' for error messages."""
+        integer = "an odd" if name == "blur" else ("an integer" if self.integer else "a")
+        return f"{integer} {self.meaning} in {self.low:g}..{self.high:g}"
 
 
 KINDS: dict[str, Kind] = {
-    "jpeg": Kind(1, 100, True, "JPEG quality"),
-    "blur": Kind(3, 51, True, "odd Gaussian kernel size"),
-    "noise": Kind(0, 100, False, "noise standard deviation in 0..255 units"),
-    "hue": Kind(-180, 180, False, "hue shift in degrees"),
-    "saturation": Kind(0, 3, False, "saturation factor"),
-    "brightness": Kind(0, 3, False, "brightness factor"),
-    "contrast": Kind(0, 3, False, "contrast factor"),
-    "rotate": Kind(-180, 180, False, "rotation in degrees"),
-    "scale": Kind(0.05, 1, False, "down-and-up scale factor"),
+    "jpeg": Kind(1, 100, True, "JPEG quality", 50),
+    "blur": Kind(3, 51, True, "Gaussian kernel size", 5),
+    "noise": Kind(0, 100, False, "noise standard deviation (0..255 units)", 10),
+    "hue": Kind(-180, 180, False, "hue shift in degrees", 20),
+    "saturation": Kind(0, 3, False, "saturation factor", 0.5),
+    "brightness": Kind(0, 3, False, "brightness factor", 0.7),
+    "contrast": Kind(0, 3, False, "contrast factor", 0.7),
+    "rotate": Kind(-180, 180, False, "rotation in degrees", 15),
+    "scale": Kind(0.05, 1, False, "down-and-up scale factor", 0.5),
 }
-
-
-def valid_forms() -> str:
-    """'jpeg:1..100, blur:3..51 (odd), ...' for error messages."""
-    forms = []
-    for name, kind in KINDS.items():
-        low, high = (int(kind.low), int(kind.high)) if kind.integer else (kind.low, kind.high)
-        odd = " odd" if name == "blur" else ""
-        forms.append(f"{name}:{low:g}..{high:g}{odd}")
-    return ", ".join(forms)
 
 
 @dataclass(frozen=True)
@@ -84,13 +84,22 @@ class Perturbation:
         return APPLY[self.kind](image.convert("RGB"), self.value, key)
 
 
-def parse_perturbation(text: str) -> Perturbation:
-    """'jpeg:60' -> Perturbation; an unknown kind or bad value is a one-line ConfigError."""
+def parse_perturbation(text: str, given: str | None = None) -> Perturbation:
+    """'jpeg:60' (or 'jpeg', its default strength) -> Perturbation.
+
+    An unknown kind or a bad strength is a one-line ConfigError quoting `given` (the
+    whole --perturb argument, by default `text`)."""
+    given = text if given is None else given
     name, sep, raw = text.strip().partition(":")
     name = name.strip().lower()
-    if not sep or name not in KINDS:
-        raise ConfigError(f"--perturb '{text}': unknown perturbation; valid forms: {valid_forms()}")
+    if name not in KINDS:
+        raise ConfigError(
+            f"--perturb '{given}': unknown perturbation kind '{name}'; valid kinds: "
+            f"{', '.join(KINDS)} (KIND, or KIND:STRENGTH, e.g. jpeg:60)"
+        )
     kind = KINDS[name]
+    if not sep:
+        return Perturbation(name, kind.default)
     try:
         value = float(raw)
     except ValueError:
@@ -100,15 +109,15 @@ def parse_perturbation(text: str) -> Perturbation:
     odd = name != "blur" or (whole and int(value) % 2 == 1)
     if not in_range or (kind.integer and not whole) or not odd:
         raise ConfigError(
-            f"--perturb '{text}': {raw.strip() or '(empty)'} is not a valid {kind.meaning}; "
-            f"valid forms: {valid_forms()}"
+            f"--perturb '{given}': {name} strength must be {kind.describe(name)}, "
+            f"got {raw.strip() or '(empty)'}"
         )
     return Perturbation(name, float(int(value)) if kind.integer else value)
 
 
 def parse_perturbations(texts: list[str]) -> list[Perturbation]:
-    """Parse every `--perturb`; a repeated condition is an error."""
-    found = [parse_perturbation(t) for t in texts]
+    """Parse every `--perturb` (each a comma list); a repeated condition is an error."""
+    found = [parse_perturbation(part, text) for text in texts for part in text.split(",")]
     names = [p.name for p in found]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:

@@ -41,6 +41,7 @@ from fairdf.data.synth_faces import (
     to_uint8,
 )
 from fairdf.data.synth_methods import METHOD_NAMES, manipulate
+from fairdf.documents import read_json
 from fairdf.errors import ConfigError, DataError
 from fairdf.io import atomic_path
 
@@ -367,8 +368,8 @@ def _check_target(out: Path, overwrite: bool) -> None:
     if not overwrite:
         raise DataError(f"{out}: folder is not empty; pass --overwrite or choose another folder")
     try:
-        generator = json.loads((out / "dataset.json").read_text(encoding="utf-8"))["generator"]
-    except (OSError, ValueError, KeyError, TypeError):
+        generator = read_json(out / "dataset.json")["generator"]
+    except (OSError, ValueError, KeyError, TypeError, DataError):
         generator = None
     if generator != GENERATOR:
         raise DataError(

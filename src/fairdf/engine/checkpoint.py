@@ -21,6 +21,7 @@ from torch import Tensor, nn
 
 from fairdf.bounds import check_section
 from fairdf.data.groups import GroupScheme, get_scheme
+from fairdf.documents import read_json
 from fairdf.errors import CheckpointError, FairdfError
 from fairdf.io import atomic_path, readable_mode
 from fairdf.models.config import DetectorConfig
@@ -133,7 +134,7 @@ def read_checkpoint_info(directory: str | Path) -> CheckpointInfo:
             "written by fairdf train or fairdf import-reference"
         )
     try:
-        info = json.loads(info_path.read_text(encoding="utf-8"))
+        info = read_json(info_path)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise CheckpointError(f"{info_path}: not valid JSON ({exc})") from None
     if not isinstance(info, dict) or info.get("format") != FORMAT:

@@ -23,6 +23,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from fairdf.documents import read_json
+from fairdf.errors import DataError
 from fairdf.io import remove_path, write_text_atomic
 
 CONFIG_FILE = "config.yaml"
@@ -45,9 +47,9 @@ def folder_epoch(folder: Path, name: str) -> int | None:
     if not all((folder / file).is_file() for file in needed):
         return None
     try:
-        info = json.loads((folder / INFO_FILE).read_text(encoding="utf-8"))
+        info = read_json(folder / INFO_FILE)
         epoch = info["metadata"]["epoch"]
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, DataError):
         return None
     return epoch if isinstance(epoch, int) and not isinstance(epoch, bool) else None
 
@@ -119,8 +121,8 @@ def write_run_record(run_dir: Path, *, resume: dict | None = None) -> None:
     """Create `run.json`, or append one resume record to it."""
     path = Path(run_dir) / RUN_FILE
     record = {"format": "fairdf-run", "version": 1, "created": now(), "resumes": []}
-    with contextlib.suppress(OSError, ValueError):
-        loaded = json.loads(path.read_text(encoding="utf-8"))
+    with contextlib.suppress(OSError, ValueError, DataError):
+        loaded = read_json(path)
         if isinstance(loaded, dict) and isinstance(loaded.get("resumes"), list):
             record = loaded
     if resume is not None:

@@ -16,7 +16,8 @@ import socket
 import time
 from pathlib import Path
 
-from fairdf.errors import FairdfError
+from fairdf.documents import read_json
+from fairdf.errors import DataError, FairdfError
 
 LOCK_FILE = ".lock"
 
@@ -69,9 +70,9 @@ class RunLock:
 
     def _held_message(self) -> str:
         try:
-            holder = json.loads(self.path.read_text(encoding="utf-8"))
+            holder = read_json(self.path)
             who = f"pid {holder['pid']} on {holder['host']}, since {holder['since']}"
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, DataError):
             who = "another process"
         return (
             f"run directory {self.path.parent} is in use by a running fairdf train ({who}); "

@@ -158,8 +158,8 @@ class RunSession:
             yield
         except OSError as exc:
             raise RunDirError(self._write_message(exc, path)) from None
-        except RuntimeError as exc:  # torch.save reports a failed write this way
-            if "writ" not in str(exc):
+        except Exception as exc:  # torch.save and safetensors report failed writes so
+            if not _failed_write(exc):
                 raise
             raise RunDirError(self._write_message(exc, path)) from None
 
@@ -167,13 +167,26 @@ class RunSession:
         where = getattr(exc, "filename", None) or path
         reason = getattr(exc, "strerror", None) or str(exc).splitlines()[-1].strip()
         code = getattr(exc, "errno", None)
-        if code == errno.ENOSPC or "space" in reason.lower():
+        if code == errno.ENOSPC or "space" in reason.lower() or _full_disk(exc):
             then = (f"then {resume_command(self.run_dir)}" if self.completed or self.resume
                     else "then start again")  # fmt: skip
-            return f"cannot write {where}: no space left on the device; free some space, {then}"
+            return (
+                f"cannot write {where}: no space left on the device ({self._space()}); "
+                f"free some space, {then}"
+            )
         if code in (errno.EACCES, errno.EPERM, errno.EROFS):
             return f"cannot write {where}: {reason}; choose a writable --out"
         return f"cannot write {where}: {reason}; check the path given to --out"
+
+    def _space(self) -> str:
+        """'a checkpoint needs about N bytes, M bytes free' (the parts that are known)."""
+        last = self.run_dir / layout.CHECKPOINTS / "last"
+        needed = sum(p.stat().st_size for p in last.iterdir()) if last.is_dir() else 0
+        try:
+            free = f"{shutil.disk_usage(self.run_dir).free} bytes free"
+        except OSError:
+            free = "free space unknown"
+        return f"a checkpoint needs about {needed} bytes, {free}" if needed else free
 
     def abandon(self) -> None:
         """After a failure: remove a fresh run that has no checkpoint yet."""
@@ -204,6 +217,23 @@ class RunSession:
 
     def close(self) -> None:
         self.lock.release()
+
+
+# how torch.save (PyTorch's zip writer) and safetensors report a write the disk refused
+TORCH_WRITE_FAILURES = ("inline_container", "PytorchStreamWriter", "enforce fail")
+FULL_DISK_MARKS = (*TORCH_WRITE_FAILURES, "StorageFull", "code: 28", "No space left")
+
+
+def _failed_write(exc: Exception) -> bool:
+    """A checkpoint writer's error that means the file could not be written."""
+    if not isinstance(exc, RuntimeError) and type(exc).__name__ != "SafetensorError":
+        return False
+    text = str(exc)
+    return "writ" in text or any(mark in text for mark in FULL_DISK_MARKS)
+
+
+def _full_disk(exc: Exception) -> bool:
+    return any(mark in str(exc) for mark in FULL_DISK_MARKS)
 
 
 def _first_missing(path: Path) -> Path | None:

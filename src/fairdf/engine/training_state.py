@@ -10,7 +10,6 @@ as JSON text) holds only tensors and plain values and is read with weights_only=
 
 from __future__ import annotations
 
-import json
 import math
 import pickle
 import shutil
@@ -22,6 +21,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file
 
+from fairdf.documents import parse_json
 from fairdf.engine import run_dir as layout
 from fairdf.engine.checkpoint import read_checkpoint_info, write_checkpoint_files
 from fairdf.engine.trainer import Trainer
@@ -91,7 +91,7 @@ def _metadata(trainer: Trainer, state: SavedState) -> dict[str, Any]:
         "best_metric": trainer.config.train.best_metric,
         "best_value": state.best,
         "best_epoch": state.best_epoch,
-        "record": json.loads(state.history[-1]) if state.history else None,
+        "record": parse_json(state.history[-1], "the last epoch record") if state.history else None,
         "config": trainer.config.to_dict(),
     }
 

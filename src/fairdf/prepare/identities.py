@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from fairdf.documents import read_json
 from fairdf.errors import DataError, UnknownNameError
 from fairdf.prepare.files import IMAGE_SUFFIXES, VIDEO_SUFFIXES, listing
 
@@ -156,7 +157,7 @@ class DFDCAdapter:
         entries: dict[str, dict] = {}
         for file in files:
             try:
-                table = json.loads(file.read_text(encoding="utf-8"))
+                table = read_json(file)
             except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
                 raise DataError(f"{file}: cannot read DFDC metadata ({exc})") from None
             if not isinstance(table, dict):

@@ -17,7 +17,6 @@ DeepfakeBench dataset JSON:
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from fairdf.data.attributes import AttributeScheme, scheme_from_mapping
+from fairdf.documents import read_json
 from fairdf.errors import DataError
 
 AIFACE_PATH, AIFACE_TARGET, AIFACE_PREFIX = "Image Path", "Target", "Ground Truth "
@@ -88,7 +88,7 @@ def _is_number(text: str) -> bool:
 def read_deepfakebench(path: Path) -> dict[str, pd.DataFrame]:
     """A DeepfakeBench dataset JSON -> {split: manifest frame} (frames, labels, videos)."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = read_json(path)
     except (OSError, ValueError, UnicodeDecodeError):
         raise DataError(f"{path}: not readable JSON; expected {DEEPFAKEBENCH_EXPECTED}") from None
     rows: list[dict[str, Any]] = []

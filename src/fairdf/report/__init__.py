@@ -88,7 +88,7 @@ def write_report(
         video_aggregate=video_aggregate,
         reference_groups=tuple((reference_groups or {}).items()),
     )
-    document = build_document(inputs, options)
+    document = build_document(inputs, options, twin=paths.markdown.name)
     save_report(document, paths)
     for warning in document.warnings:
         print(warning, file=sys.stderr)

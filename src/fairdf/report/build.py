@@ -14,7 +14,7 @@ from fairdf.metrics.reference import removal_warning
 from fairdf.metrics.tables import interval_statement
 from fairdf.metrics.views import build_views
 from fairdf.report import figures
-from fairdf.report.document import Document, Figure, Section
+from fairdf.report.document import Document, Figure, Section, Table
 from fairdf.report.evaluation import (
     disparity_table,
     parity_table,
@@ -22,6 +22,7 @@ from fairdf.report.evaluation import (
     video_group_tables,
     video_tables,
 )
+from fairdf.report.largest import cap_table, largest_view, left_out_note
 from fairdf.report.sources import (
     LOG_NAME,
     ReportInputs,
@@ -51,8 +52,12 @@ class ReportOptions(MetricOptions):
     bootstrap: int = 1000
 
 
-def build_document(inputs: ReportInputs, options: ReportOptions) -> Document:
-    """Everything the report shows, computed in memory (nothing is written here)."""
+def build_document(
+    inputs: ReportInputs, options: ReportOptions, twin: str = "the Markdown twin"
+) -> Document:
+    """Everything the report shows, computed in memory (nothing is written here).
+
+    `twin` names the Markdown file in the notes on groups the HTML page leaves out."""
     config = read_run_config(inputs.run_dir) if inputs.run_dir else {}
     records = read_training_log(inputs.run_dir) if inputs.run_dir else []
     if inputs.run_dir and not records and inputs.predictions is None:
@@ -78,7 +83,7 @@ def build_document(inputs: ReportInputs, options: ReportOptions) -> Document:
                 f"{len(listed.rows)} rows of undefined values (left out of the metrics): "
                 "see Excluded values."
             )
-        sections += prediction_sections(table, result, options)
+        sections += prediction_sections(table, result, options, twin)
     else:
         notices.append(
             "No test predictions: this report shows the training curves and the last "
@@ -158,7 +163,7 @@ def _run_facts(
 
 
 def prediction_sections(
-    table: PredictionTable, result: MetricsResult, options: ReportOptions
+    table: PredictionTable, result: MetricsResult, options: ReportOptions, twin: str
 ) -> list[Section]:
     """Summary, excluded values, group tables and the figures of the test predictions."""
     summary = Section(
@@ -199,25 +204,49 @@ def prediction_sections(
             "for a group); its interval uses the other resamples (second table)."
         )
         excluded.tables.append(resampled)
-    groups = Section("groups", "Groups", tables=[group_table(result, v) for v in result.groups])
-    groups.tables += video_group_tables(result)
-    disparity = Section("disparity", "Disparity", tables=[disparity_table(result)])
+    groups = Section("groups", "Groups", tables=_group_tables(result, twin))
+    disparity = Section("disparity", "Disparity", tables=[_disparity(result, twin)])
     sections = [summary, excluded, groups, disparity]
     robustness = _robustness_section(table.source)
     if robustness is not None:
         sections.append(robustness)
-    return [*sections, *_prediction_figures(table, result, options)]
+    return [*sections, *_prediction_figures(table, result, options, twin)]
+
+
+def _disparity(result: MetricsResult, twin: str) -> Table:
+    """The disparity table; the HTML page shows the largest groups of each view."""
+    pairs = [(v, g) for v, part in (result.disparity or {}).items() for g in part["groups"]]
+    counts = {
+        view: {str(group): int(n) for group, n in frame["n"].items()}
+        for view, frame in result.groups.items()
+    }
+    sizes = [counts.get(view, {}).get(group, 0) for view, group in pairs]
+    return cap_table(disparity_table(result), sizes, twin, [v for v, _ in pairs])
+
+
+def _group_tables(result: MetricsResult, twin: str) -> list[Table]:
+    """Per view, one row per group; the HTML page shows the largest groups only."""
+    tables = [
+        cap_table(group_table(result, view), frame["n"].to_numpy(), twin)
+        for view, frame in result.groups.items()
+    ]
+    if result.video is not None:
+        sizes = [frame["n"].to_numpy() for frame in result.video.groups.values()]
+        tables += [
+            cap_table(t, n, twin) for t, n in zip(video_group_tables(result), sizes, strict=True)
+        ]
+    return tables
 
 
 def _robustness_section(source: str) -> Section | None:
     """The robustness table of `fairdf test --perturb`, read from beside the predictions."""
-    import json
+    from fairdf.documents import read_json
 
     path = Path(source).parent / ROBUSTNESS_NAME
     if not path.is_file():
         return None
     try:
-        rows = json.loads(path.read_text())["conditions"]
+        rows = read_json(path)["conditions"]
     except (ValueError, KeyError, TypeError):
         raise DataError(f"{path}: not a robustness table written by fairdf test") from None
     text = (
@@ -228,35 +257,38 @@ def _robustness_section(source: str) -> Section | None:
 
 
 def _prediction_figures(
-    table: PredictionTable, result: MetricsResult, options: ReportOptions
+    table: PredictionTable, result: MetricsResult, options: ReportOptions, twin: str
 ) -> list[Section]:
-    views = build_views(table, options.by)
+    all_views = build_views(table, options.by)
+    views = [largest_view(view) for view in all_views]  # the figures draw the largest groups
     label, score = table.label, table.score
     roc = Figure(
         "roc",
         "ROC curves per group",
-        "One panel per view, one curve per group; dotted: chance.",
+        "One panel per view, one curve per group; dotted: chance." + left_out_note(all_views, twin),
         figures.roc_figure(label, score, views),
     )
     bars = [
         Figure(
             f"rates-{slug(view.name)}",
             view.name,
-            "FPR and TPR per group.",
-            figures.rate_bars_figure(result, view.name),
+            "FPR and TPR per group." + left_out_note([whole], twin),
+            figures.rate_bars_figure(result, view.name, view.names),
         )
-        for view in views
+        for view, whole in zip(views, all_views, strict=True)
     ]
-    shown = [view for view in views if view.name not in ("gender", "race")]
+    pairs = zip(views, all_views, strict=True)
+    shown = [pair for pair in pairs if pair[0].name not in ("gender", "race")]
     histograms = [
         Figure(
             f"scores-{slug(view.name)}",
             f"Score distributions: {view.name}",
             "Histograms of p(fake) of real and fake images per group; dashed: the threshold "
-            "(the score axis zooms in when every score lies in a narrow range).",
+            "(the score axis zooms in when every score lies in a narrow range)."
+            + left_out_note([whole], twin),
             figures.score_histograms_figure(label, score, view, options.threshold),
         )
-        for view in shown
+        for view, whole in shown
     ]
     return [
         Section("roc", "ROC curves", figures=[roc]),

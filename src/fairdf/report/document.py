@@ -33,6 +33,8 @@ class Table:
     rows: tuple[tuple[Cell, ...], ...]
     note: str = ""
     text_columns: int = 1
+    html_rows: tuple[int, ...] | None = None  # rows shown on the HTML page (None: all)
+    html_note: str = ""  # says which rows the HTML page leaves out
 
 
 @dataclass(frozen=True)

@@ -99,9 +99,15 @@ def _roc_curve(axes: Any, label: np.ndarray, score: np.ndarray, name: str, index
     )
 
 
-def rate_bars_figure(result: MetricsResult, view: str) -> bytes:
-    """FPR and TPR per group of `view` with bootstrap error bars and the overall rates."""
+def rate_bars_figure(
+    result: MetricsResult, view: str, groups: Sequence[str] | None = None
+) -> bytes:
+    """FPR and TPR per group of `view` (only `groups` when given) with bootstrap error
+    bars and the overall rates."""
     table = result.groups[view]
+    if groups is not None:
+        wanted = set(groups)
+        table = table[[str(group) in wanted for group in table.index]]
     names = [str(group) for group in table.index]
     positions = np.arange(len(names))
     width = 0.38

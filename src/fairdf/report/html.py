@@ -144,8 +144,10 @@ def _table(table: Table) -> str:
         f"<th{TEXT_CLASS if i < table.text_columns else ''}>{escape(title)}</th>"
         for i, title in enumerate(table.header)
     )
-    body = "\n".join(_row(row, table.text_columns) for row in table.rows)
-    note = f'<p class="note">{escape(table.note)}</p>' if table.note else ""
+    rows = table.rows if table.html_rows is None else [table.rows[i] for i in table.html_rows]
+    body = "\n".join(_row(row, table.text_columns) for row in rows)
+    notes = [text for text in (table.html_note, table.note) if text]
+    note = "".join(f'<p class="note">{escape(text)}</p>' for text in notes)
     return (
         f'<div class="scroll"><table id="{escape(table.key)}">'
         f"<caption>{escape(table.caption)}</caption>"

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fairdf.documents import parse_json, read_json, read_yaml
 from fairdf.errors import DataError
 
 LOG_NAME = "metrics.jsonl"
@@ -89,9 +90,9 @@ def read_training_log(run_dir: Path) -> list[dict[str, Any]]:
 
 
 def _parse_record(line: str, path: Path, number: int) -> dict[str, Any]:
-    where = f"{path}, line {number}"
+    where = f"{path}:{number}"
     try:
-        record = json.loads(line)
+        record = parse_json(line, where)
     except json.JSONDecodeError as exc:
         raise DataError(
             f"{where}: not a JSON record ({exc.msg}); remove the line or rerun the training"
@@ -102,20 +103,35 @@ def _parse_record(line: str, path: Path, number: int) -> dict[str, Any]:
     for key in ("train", "val"):
         if not isinstance(record.get(key, {}), dict):
             raise DataError(f"{where}: '{key}' is not an object of metric values")
+        for name, value in record.get(key, {}).items():
+            if value is not None and not _is_number(value):
+                raise DataError(
+                    f"{where}: '{key}.{name}' must be a number or null, got {_shown(value)}; "
+                    "fix or remove the line"
+                )
     return record
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 40 else f"{text[:37]}..."
 
 
 def read_run_config(run_dir: Path) -> dict[str, Any]:
     """`RUN_DIR/config.yaml` as a plain dict ({} when absent)."""
     import yaml
 
-    from fairdf.yamlsafe import load_yaml, yaml_problem
+    from fairdf.yamlsafe import yaml_problem
 
     path = run_dir / CONFIG_NAME
     if not path.is_file():
         return {}
     try:
-        config = load_yaml(path.read_bytes().decode("utf-8"))  # refuses YAML aliases
+        config = read_yaml(path)  # refuses YAML aliases and deep nesting
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         reason = yaml_problem(exc) if isinstance(exc, yaml.YAMLError) else "not UTF-8 text"
         raise DataError(f"{path}: not readable YAML ({reason}); restore the run's config") from None
@@ -161,7 +177,7 @@ def _dataset_folders(inputs: ReportInputs, config: dict[str, Any]) -> list[Path]
 def _read_dataset_json(path: Path) -> dict[str, Any] | None:
     """A JSON object file as a dict; None when absent or unreadable (what it adds is optional)."""
     try:
-        metadata = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        metadata = read_json(path)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, DataError):
         return None
     return metadata if isinstance(metadata, dict) else None
