@@ -6,7 +6,9 @@ index and its position, so the source's model (when the vectors were made) and f
 
     u        = frac(43758.5453 * sin(12.9898 * (position + 1) + 78.233 * (key index + 1)))
     v        = 2u - 1                                   uniform in [-1, 1)
-    weight   = v * sqrt(3 / fan_in)                     (conv, linear; variance 1 / fan_in)
+    weight   = v * sqrt(3 g / fan_in)                   (conv, linear; variance g / fan_in,
+               g = 2.5 inside an EfficientNet, whose SiLU and squeeze-excitation gates
+               would otherwise wash the image out of the logits; g = 1 elsewhere)
     bias     = 0.1 v;  BN: weight 1 + 0.1 v, bias 0.1 v, running_mean 0.1 v,
                running_var 1 + 0.5 u;  num_batches_tracked 0
 """
@@ -20,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 PEERS = Path(__file__).resolve().parent.parent / "reference" / "peers"
+EFFICIENTNET_GAIN = 2.5
 
 
 def uniform(count: int, key_index: int) -> np.ndarray:
@@ -44,8 +47,8 @@ def recipe_value(key: str, shape: Sequence[int], key_index: int) -> np.ndarray:
     elif len(shape) == 1:  # a BatchNorm weight
         values = 1.0 + 0.1 * v
     else:
-        fan_in = math.prod(shape[1:])
-        values = v * math.sqrt(3.0 / fan_in)
+        gain = EFFICIENTNET_GAIN if "efficientnet." in key else 1.0
+        values = v * math.sqrt(3.0 * gain / math.prod(shape[1:]))
     return values.reshape(shape).astype(np.float32)
 
 

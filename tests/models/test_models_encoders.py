@@ -18,6 +18,7 @@ TIMM_CHANNELS = {
     "resnet50": 2048,
     "efficientnet_b3": 1536,
     "efficientnet_b4": 1792,
+    "efficientnet_b4_released": 1792,  # DeepfakeBench's and AI-Face's build
 }
 
 
