@@ -64,3 +64,22 @@ def test_old_checkpoint_configs_keep_the_adapter():
 def test_bad_head_settings_name_the_key(values, key):
     with pytest.raises(ConfigError, match=key):
         DetectorConfig(**{"method": "xception", "encoder": "tiny", **values})
+
+
+def test_a_checkpoint_folder_as_pretrained_starts_the_whole_model(tmp_path):
+    """Fine-tuning an imported release: model.pretrained names its checkpoint folder."""
+    from dataclasses import replace
+
+    from fairdf.engine.checkpoint import write_checkpoint
+    from fairdf.errors import CheckpointError
+    from fairdf.methods import build_model
+
+    released = _model(1)
+    write_checkpoint(tmp_path / "ckpt", released.state_dict(), released.config, scheme="ffpp")
+    config = replace(released.config, pretrained=str(tmp_path / "ckpt"))
+    model = build_model(config)
+    for key, value in released.state_dict().items():
+        assert torch.equal(model.state_dict()[key], value), key
+    other = replace(config, head_logits=2)
+    with pytest.raises(CheckpointError, match="model.pretrained .* does not fit .*head.linear"):
+        build_model(other)

@@ -44,8 +44,15 @@ class MethodSpec:
         return _import(self.loss)
 
     def build_model(self, config: Any) -> Any:
-        """A fresh training model for `config` (a `DetectorConfig`)."""
-        return self.model_class()(config)
+        """A fresh training model for `config` (a `DetectorConfig`); `config.pretrained`
+        naming a fairdf checkpoint folder starts every weight from it (fine-tuning)."""
+        model = self.model_class()(config)
+        if config.pretrained is not None:
+            from fairdf.models.weights import checkpoint_weights_file, load_checkpoint_weights
+
+            if checkpoint_weights_file(config.pretrained) is not None:
+                load_checkpoint_weights(model, config.pretrained)
+        return model
 
     def build_loss(self, config: Any, group_counts: Sequence[int]) -> Any:
         """The training loss module for `config` (a `LossConfig`)."""

@@ -24,8 +24,9 @@ class DetectorConfig:
     default); the other fields size whatever that method builds.
 
     `pretrained` is the path of an ImageNet weights file for the encoder trunks
-    (Cadene `xception-b5690688.pth`, a timm checkpoint or a `.safetensors` file) or
-    None for random initialisation; weights are never downloaded. `init` chooses how the
+    (Cadene `xception-b5690688.pth`, a timm checkpoint or a `.safetensors` file), a
+    fairdf checkpoint folder whose weights start the whole model (fine-tuning, e.g. an
+    imported release), or None for random initialisation; weights are never downloaded. `init` chooses how the
     layers outside the trunks start (`reference` or `he`).
     """
 

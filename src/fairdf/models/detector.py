@@ -85,9 +85,10 @@ def build_encoders(config: DetectorConfig, count: int, adapter: bool = True) -> 
         )
     channels = config.encoder_channels if adapter else None
     encoders = [create_encoder(config.encoder, out_channels=channels) for _ in range(count)]
-    if config.pretrained is not None:
-        from fairdf.models.weights import load_trunk_weights
+    from fairdf.models.weights import checkpoint_weights_file, load_trunk_weights
 
+    # a fairdf checkpoint starts the whole model instead (`fairdf.methods.build_model`)
+    if config.pretrained is not None and checkpoint_weights_file(config.pretrained) is None:
         load_trunk_weights([e.trunk for e in encoders], config.pretrained, config.encoder)
     return encoders
 

@@ -151,6 +151,34 @@ def load_trunk_weights(trunks: Sequence[nn.Module], path: str | Path, encoder: s
         trunk.load_state_dict(fitted, strict=False)
 
 
+def checkpoint_weights_file(path: str | Path | None) -> Path | None:
+    """`model.safetensors` of the fairdf checkpoint folder `path` (or that file), else None."""
+    if path is None:
+        return None
+    path = Path(path).expanduser()
+    folder = path if path.is_dir() else path.parent
+    named = path.is_dir() or path.name == "model.safetensors"
+    complete = (folder / "checkpoint.json").is_file() and (folder / "model.safetensors").is_file()
+    return folder / "model.safetensors" if named and complete else None
+
+
+def load_checkpoint_weights(model: nn.Module, path: str | Path) -> None:
+    """Start every weight of `model` from the fairdf checkpoint `path` (fine-tuning, e.g.
+    of an imported release); a checkpoint of another architecture is a one-line error."""
+    weights = checkpoint_weights_file(path)
+    if weights is None:
+        raise CheckpointError(f"model.pretrained {path}: not a fairdf checkpoint folder")
+    state = read_state_dict(weights, what="checkpoint weights")
+    problem = key_mismatch(state, model.state_dict())
+    if problem:
+        raise CheckpointError(
+            f"model.pretrained {path}: the checkpoint does not fit the configured detector "
+            f"({problem}); set model.method, encoder, head and head_logits as its "
+            "checkpoint.json says"
+        )
+    model.load_state_dict(state)
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
