@@ -19,7 +19,9 @@ def test_choices_match_the_library_tables():
     assert tuple(SCHEMES) == choices.SCHEMES
     assert tuple(DETECTORS) == choices.FACE_DETECTORS
     assert tuple(AGGREGATES) == choices.AGGREGATES
-    assert tuple(FORMATS) == choices.EXPORT_FORMATS
+    from fairdf.inference.hf_export import HF_FORMAT
+
+    assert (*FORMATS, HF_FORMAT) == choices.EXPORT_FORMATS
     assert tuple(QUANTIZE_TYPES) == choices.QUANTIZE_TYPES
     assert tuple(ADAPTERS) == choices.DATASET_ADAPTERS
     from fairdf.models.peer_import import PEERS, SOURCES

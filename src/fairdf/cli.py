@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "compare": ("compare", "compare detectors on the same images: paired differences"),
     "predict": ("predict", "score images, folders and videos with a checkpoint"),
     "report": ("report", "write an HTML/Markdown report of a run or predictions"),
+    "card": ("card", "write a model card (Hugging Face layout) of a fairdf test folder"),
     "export": ("export", "export the inference branches to ONNX (optionally int8) or TorchScript"),
     "import-reference": ("import_reference", "convert a reference-code checkpoint"),
     "import-checkpoint": (

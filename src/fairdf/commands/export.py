@@ -24,7 +24,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format",
         choices=EXPORT_FORMATS,
-        help="file format (default: from OUT's suffix, .onnx or .pt)",
+        help="file format (default: from OUT's suffix, .onnx or .pt); hf: a folder in the "
+        "Hugging Face layout (weights, config.json, the model card with --card)",
+    )
+    parser.add_argument(
+        "--card",
+        metavar="TEST_OUT",
+        help="with --format hf: write the model card of this fairdf test folder as README.md",
     )
     parser.add_argument(
         "--tolerance",
@@ -69,6 +75,10 @@ def run(args: argparse.Namespace) -> int:
     from fairdf.errors import ConfigError
     from fairdf.extras import require
 
+    if args.format == "hf":
+        return _run_hf(args)
+    if args.card:
+        raise ConfigError("--card is used only with --format hf")
     if args.quantize is None and args.calibration:
         raise ConfigError("--calibration is used only with --quantize int8")
     if args.quantize is not None:
@@ -97,6 +107,20 @@ def run(args: argparse.Namespace) -> int:
         f"wrote {result.path} ({result.format}, {size_mb:.1f} MiB); "
         + _float_check(result, args.tolerance)
     )
+    return 0
+
+
+def _run_hf(args: argparse.Namespace) -> int:
+    from fairdf.errors import ConfigError
+    from fairdf.inference.hf_export import export_hf
+    from fairdf.paths import check_output_folder
+
+    if args.quantize:
+        raise ConfigError("--quantize writes ONNX only, not --format hf")
+    check_output_folder(args.out, "OUT", must_not_exist=True)
+    out = export_hf(args.checkpoint, args.out, args.card)
+    extra = " and README.md (model card)" if args.card else ""
+    print(f"wrote {out}: model.safetensors, checkpoint.json, config.json{extra}")
     return 0
 
 
