@@ -197,10 +197,15 @@ def _read_yaml_file(source: Path) -> Any:
 PATH_KEYS = (("data", "root"), ("model", "pretrained"))
 
 
+# values of those keys that are names, not paths
+NOT_PATHS = ("imagenet", "none")
+
+
 def _resolve_paths(raw: dict[str, Any], base: Path, keys=PATH_KEYS) -> None:
     for section, key in keys:
         node = raw.get(section)
-        if isinstance(node, dict) and isinstance(node.get(key), str):
+        value = node.get(key) if isinstance(node, dict) else None
+        if isinstance(value, str) and value.lower() not in NOT_PATHS and ":" not in value[:6]:
             path = Path(node[key]).expanduser()
             node[key] = str(path if path.is_absolute() else (base / path).resolve())
 

@@ -34,6 +34,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--resume", metavar="RUN_DIR", help=RESUME_HELP)
 
 
+def _check_pretrained(config, source) -> None:
+    """A config marked `model.pretrained: imagenet` names its weights before anything runs."""
+    from fairdf.errors import ConfigError
+    from fairdf.models.weights import IMAGENET, missing_pretrained_message
+
+    if config.model.pretrained == IMAGENET:
+        raise ConfigError(missing_pretrained_message(config.model.encoder, f"config {source}"))
+
+
 def run(args: argparse.Namespace) -> int:
     from fairdf.config import load_config
     from fairdf.data.pixels import set_max_image_pixels
@@ -59,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         run_dir = Path(args.out or f"runs/{Path(args.config).stem}-{stamp}")
     set_max_image_pixels(config.data.max_image_pixels)
+    _check_pretrained(config, args.config or run_dir / "config.yaml")
     try:
         run_dir = train(config, run_dir, resume=bool(args.resume), notify=_say)
     except TrainingInterrupted as stop:

@@ -67,6 +67,8 @@ class DetectorConfig:
             )
         if isinstance(self.pretrained, Path):
             self.pretrained = str(self.pretrained)
+        if isinstance(self.pretrained, str) and self.pretrained.strip().lower() == "none":
+            self.pretrained = None  # random weights, said on purpose
         minimum = {"n_groups": 2, "n_methods": 1, "encoder_channels": 2, "feature_channels": 1}
         minimum |= {"hidden_dim": 1, "image_size": 16}
         for name, low in minimum.items():

@@ -131,13 +131,91 @@ def fit_trunk_state(state: Mapping[str, Tensor], trunk: nn.Module) -> dict[str, 
     return fitted
 
 
+IMAGENET = "imagenet"  # a config's marker: "start from ImageNet weights; name them"
+TIMM_PREFIX = "timm:"  # timm:NAME = timm's pretrained NAME from the local Hugging Face cache
+# the ImageNet weights each encoder can start from (a file, and timm's name)
+IMAGENET_WEIGHTS = {
+    "xception": "xception-b5690688.pth (Cadene's ImageNet Xception) or timm:legacy_xception.tf_in1k",
+    "resnet34": "timm:resnet34.a1_in1k",
+    "resnet50": "timm:resnet50.a1_in1k",
+    "efficientnet_b3": "timm:efficientnet_b3.ra2_in1k",
+    "efficientnet_b4": "timm:efficientnet_b4.ra2_in1k",
+}
+
+
+def missing_pretrained_message(encoder: str, where: str = "the config") -> str:
+    """Why a config marked `model.pretrained: imagenet` cannot train yet, and what to do."""
+    weights = IMAGENET_WEIGHTS.get(encoder, f"the ImageNet weights of '{encoder}'")
+    return (
+        f"{where} starts its '{encoder}' encoders from ImageNet weights but names none: "
+        f"pass --set model.pretrained=PATH or timm:NAME ({weights}; a timm name loads from the "
+        "local Hugging Face cache, filled on a machine with internet by "
+        "python -c \"import timm; timm.create_model('NAME', pretrained=True)\" and copying "
+        "~/.cache/huggingface), or --set model.pretrained=none to train from random weights "
+        "on purpose"
+    )
+
+
+def timm_pretrained_state(name: str) -> dict[str, Tensor]:
+    """timm's pretrained `name` from the local caches only: the Hugging Face cache for
+    weights published there, torch's hub cache for the others. Nothing is downloaded."""
+    import os
+
+    import timm
+
+    cfg = timm.models.get_pretrained_cfg(name)
+    if cfg is None:
+        raise CheckpointError(
+            f"model.pretrained {TIMM_PREFIX}{name}: timm knows no pretrained weights of that "
+            'name; list them with python -c "import timm; print(timm.list_pretrained())"'
+        )
+    overlay = {}
+    if not cfg.hf_hub_id:  # a plain URL: only its file in torch's hub cache is used
+        import torch.hub
+
+        cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(str(cfg.url)).name
+        if not cached.is_file():
+            raise CheckpointError(
+                f"model.pretrained {TIMM_PREFIX}{name}: its weights are not in {cached.parent}; "
+                f"on a machine with internet get {cfg.url}, put it there, or pass the file "
+                "itself as model.pretrained"
+            )
+        overlay = {"file": str(cached)}
+    previous = os.environ.get("HF_HUB_OFFLINE")
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    try:
+        model = timm.create_model(
+            name, pretrained=True, num_classes=0, pretrained_cfg_overlay=overlay
+        )
+    except Exception as exc:  # timm raises many kinds for an uncached or broken file
+        raise CheckpointError(
+            f"model.pretrained {TIMM_PREFIX}{name}: not in the local Hugging Face cache "
+            f'({_first_line(exc)}); on a machine with internet run python -c "import timm; '
+            f"timm.create_model('{name}', pretrained=True)\" and copy ~/.cache/huggingface here"
+        ) from None
+    finally:
+        if previous is None:
+            os.environ.pop("HF_HUB_OFFLINE", None)
+        else:
+            os.environ["HF_HUB_OFFLINE"] = previous
+    return model.state_dict()
+
+
 def load_trunk_weights(trunks: Sequence[nn.Module], path: str | Path, encoder: str) -> None:
-    """Load one ImageNet weights file into each of `trunks` (same architecture).
+    """Load one ImageNet weights file (or `timm:NAME` from the local Hugging Face cache)
+    into each of `trunks` (same architecture).
 
     Raises CheckpointError listing missing, unexpected and wrong-shape keys when the
     file does not fit. BatchNorm `num_batches_tracked` counters may be absent.
     """
-    state = read_state_dict(path, what="pretrained weights file")
+    from fairdf.errors import ConfigError
+
+    if str(path) == IMAGENET:
+        raise ConfigError(missing_pretrained_message(encoder))
+    if str(path).startswith(TIMM_PREFIX):
+        state = timm_pretrained_state(str(path)[len(TIMM_PREFIX) :])
+    else:
+        state = read_state_dict(path, what="pretrained weights file")
     for trunk in trunks:
         fitted = fit_trunk_state(state, trunk)
         expected = trunk.state_dict()
