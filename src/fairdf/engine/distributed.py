@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import torch
 import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel
 
 from fairdf.errors import ConfigError
 
@@ -57,6 +58,14 @@ def setup_process(device_name: str) -> ProcessContext:
             torch.cuda.set_device(device)
         dist.init_process_group(backend="nccl" if device.type == "cuda" else "gloo")
     return ProcessContext(rank=rank, world_size=world_size, device=device)
+
+
+def wrap_model(
+    model: torch.nn.Module, context: ProcessContext, *, find_unused: bool
+) -> torch.nn.Module:
+    """`model` in DistributedDataParallel (the process group must be up)."""
+    ids = [context.device.index] if context.device.type == "cuda" else None
+    return DistributedDataParallel(model, device_ids=ids, find_unused_parameters=find_unused)
 
 
 def barrier(context: ProcessContext) -> None:

@@ -1,0 +1,97 @@
+"""Training under torchrun (two gloo processes on the CPU)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fairdf.methods import method_names
+
+DEMO = Path(__file__).resolve().parents[2] / "src" / "fairdf" / "configs" / "demo.yaml"
+TINY_DEMO = [  # the demo config, shrunk: one warm-up epoch, then one with the fairness loss
+    "model.encoder=tiny",
+    "model.image_size=32",
+    "model.encoder_channels=32",
+    "model.feature_channels=16",
+    "model.hidden_dim=32",
+    "train.epochs=2",
+    "train.fairness_warmup_epochs=1",
+    "train.batch_size=4",
+    "train.max_steps_per_epoch=2",
+    "train.progress=false",
+    "train.device=cpu",
+]
+
+
+def torchrun(
+    argv: list[str], *, launcher: list[str] = (), env: dict | None = None
+) -> subprocess.CompletedProcess:
+    """`torchrun --standalone --nproc-per-node=2 [launcher] -m fairdf.cli ARGV`."""
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone"]
+    command += ["--nproc-per-node=2", *launcher, "-m", "fairdf.cli", *argv]
+    env = dict(os.environ, OMP_NUM_THREADS="1", **(env or {}))
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+
+
+def train_argv(root, out, *sets: str) -> list[str]:
+    options = [a for option in [f"data.root={root}", *TINY_DEMO, *sets] for a in ("--set", option)]
+    return ["train", "--config", str(DEMO), "--out", str(out), *options]
+
+
+def records(run_dir: Path) -> list[dict]:
+    return [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def demo_run(synthetic_data, tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("ddp") / "run"
+    return run_dir, torchrun(train_argv(synthetic_data.root, run_dir))
+
+
+def test_the_tiny_demo_with_a_warmup_trains_under_torchrun(demo_run):
+    run_dir, done = demo_run
+    assert done.returncode == 0, done.stderr[-3000:]
+    logged = records(run_dir)  # one record per epoch: only rank 0 wrote
+    assert [(r["epoch"], r["world_size"]) for r in logged] == [(1, 2), (2, 2)]
+    assert "fuse" not in logged[0]["train"] and "fuse" in logged[1]["train"]
+    assert (run_dir / "checkpoints" / "last" / "model.safetensors").is_file()
+    assert not list(run_dir.glob("**/*.tmp"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sam", ["true", "false"], ids=["sam", "sgd"])
+@pytest.mark.parametrize("warmup", [1, 0], ids=["warmup", "no-warmup"])
+@pytest.mark.parametrize("method", method_names())
+def test_every_method_trains_under_torchrun(synthetic_data, tmp_path, method, warmup, sam):
+    sets = [f"model.method={method}", f"train.fairness_warmup_epochs={warmup}", f"optim.sam={sam}"]
+    done = torchrun(train_argv(synthetic_data.root, tmp_path / "run", *sets))
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert [r["epoch"] for r in records(tmp_path / "run")] == [1, 2]
+
+
+def test_the_unused_weight_probe_finds_the_warmup_head_and_changes_nothing(tiny_config):
+    import dataclasses
+
+    import torch
+
+    from fairdf.engine.distributed import ProcessContext
+    from fairdf.engine.train import build_trainer
+    from fairdf.engine.trainer import ForwardLoss, has_unused_weights
+
+    config = tiny_config("train.batch_size=2")
+    trainer = build_trainer(config, ProcessContext(0, 1, torch.device("cpu")))
+    batch = next(iter(trainer.loader))
+    forward_loss = ForwardLoss(trainer.model, trainer.loss)
+    before = {k: v.clone() for k, v in trainer.model.state_dict().items()}
+    rng = torch.get_rng_state()
+    assert not has_unused_weights(forward_loss, batch)
+    trainer.loss.config = dataclasses.replace(config.loss, fuse_weight=0.0)
+    assert has_unused_weights(forward_loss, batch)
+    assert torch.equal(torch.get_rng_state(), rng)
+    after = trainer.model.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)
