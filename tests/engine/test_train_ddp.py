@@ -23,7 +23,7 @@ TINY_DEMO = [  # the demo config, shrunk: one warm-up epoch, then one with the f
     "train.fairness_warmup_epochs=1",
     "train.batch_size=4",
     "train.max_steps_per_epoch=2",
-    "train.progress=false",
+    "train.progress=true",  # the epoch lines, from rank 0 only
     "train.device=cpu",
 ]
 
@@ -61,6 +61,14 @@ def test_the_tiny_demo_with_a_warmup_trains_under_torchrun(demo_run):
     assert "fuse" not in logged[0]["train"] and "fuse" in logged[1]["train"]
     assert (run_dir / "checkpoints" / "last" / "model.safetensors").is_file()
     assert not list(run_dir.glob("**/*.tmp"))
+
+
+def test_only_rank0_speaks(demo_run):
+    run_dir, done = demo_run
+    assert done.stdout.splitlines().count(f"run directory: {run_dir}") == 1, done.stdout
+    assert "Traceback" not in done.stderr and "warning" not in done.stderr.lower(), done.stderr
+    epoch_lines = [line for line in done.stderr.splitlines() if line.startswith("epoch ")]
+    assert [line[:9] for line in epoch_lines] == ["epoch 1/2", "epoch 2/2"], done.stderr
 
 
 @pytest.mark.slow

@@ -35,6 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from fairdf.config import load_config
     from fairdf.data.pixels import set_max_image_pixels
+    from fairdf.engine.distributed import launch_rank
     from fairdf.engine.train import TrainingInterrupted, train
     from fairdf.errors import ConfigError
 
@@ -57,12 +58,15 @@ def run(args: argparse.Namespace) -> int:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         run_dir = Path(args.out or f"runs/{Path(args.config).stem}-{stamp}")
     set_max_image_pixels(config.data.max_image_pixels)
+    speaks = launch_rank() == 0  # under torchrun only rank 0 speaks
     try:
         run_dir = train(config, run_dir, resume=bool(args.resume), notify=_say)
     except TrainingInterrupted as stop:
-        print(f"fairdf train: {stop.message}", file=sys.stderr)
+        if speaks:
+            print(f"fairdf train: {stop.message}", file=sys.stderr)
         return 130
-    print(f"run directory: {run_dir}")
+    if speaks:
+        print(f"run directory: {run_dir}")
     return 0
 
 

@@ -47,10 +47,15 @@ def resolve_device(name: str, local_rank: int = 0) -> torch.device:
     return device
 
 
+def launch_rank() -> int:
+    """This process's rank as torchrun set it (0 when run alone): only rank 0 speaks."""
+    return int(os.environ.get("RANK", "0"))
+
+
 def setup_process(device_name: str) -> ProcessContext:
     """Join the torchrun process group when launched by torchrun, else run alone."""
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
-    rank = int(os.environ.get("RANK", "0"))
+    rank = launch_rank()
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
     device = resolve_device(device_name, local_rank)
     if world_size > 1 and not dist.is_initialized():

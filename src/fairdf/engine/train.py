@@ -73,9 +73,8 @@ def train(
     """
     run_dir = Path(run_dir).expanduser().resolve()
     context = setup_process(config.train.device)
-    session = RunSession(
-        run_dir, resume=resume, writer=context.is_main, notify=notify or logger.info
-    )
+    notify = (notify or logger.info) if context.is_main else _silent  # rank 0 speaks
+    session = RunSession(run_dir, resume=resume, writer=context.is_main, notify=notify)
     try:
         session.check(config)
         trainer = build_trainer(config, context)
@@ -108,6 +107,10 @@ def train(
     finally:
         session.close()
         teardown(context)
+
+
+def _silent(line: str) -> None:
+    pass
 
 
 def build_trainer(config: RunConfig, context: ProcessContext) -> Trainer:
