@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
+from safetensors.torch import load_file
 
 from fairdf.methods import method_names
 
@@ -29,12 +31,12 @@ TINY_DEMO = [  # the demo config, shrunk: one warm-up epoch, then one with the f
 
 
 def torchrun(
-    argv: list[str], *, launcher: list[str] = (), env: dict | None = None
+    argv: list[str], *, launcher: list[str] = (), entry: list[str] = ("-m", "fairdf.cli")
 ) -> subprocess.CompletedProcess:
     """`torchrun --standalone --nproc-per-node=2 [launcher] -m fairdf.cli ARGV`."""
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone"]
-    command += ["--nproc-per-node=2", *launcher, "-m", "fairdf.cli", *argv]
-    env = dict(os.environ, OMP_NUM_THREADS="1", **(env or {}))
+    command += ["--nproc-per-node=2", *launcher, *entry, *argv]
+    env = dict(os.environ, OMP_NUM_THREADS="1")
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
 
 
@@ -103,3 +105,51 @@ def test_the_unused_weight_probe_finds_the_warmup_head_and_changes_nothing(tiny_
     assert torch.equal(torch.get_rng_state(), rng)
     after = trainer.model.state_dict()
     assert all(torch.equal(before[k], after[k]) for k in before)
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_run_costs_an_epoch_not_the_run(demo_run, synthetic_data, tmp_path):
+    """torchrun --max-restarts 1: the restarted workers continue the run from last/."""
+    expected, _ = demo_run
+    run_dir = tmp_path / "run"
+    script = str(Path(__file__).with_name("torchrun_kill.py"))
+    argv = train_argv(synthetic_data.root, run_dir)
+    done = torchrun(argv, launcher=["--max-restarts=1"], entry=[script])
+    assert done.returncode == 0, done.stderr[-3000:]
+    notes = [line for line in done.stderr.splitlines() if "after torchrun restarted" in line]
+    assert notes == [
+        f"fairdf train: resuming {run_dir} after torchrun restarted the workers: epochs 2 to 2"
+    ], done.stderr[-3000:]
+    for name in ("last", "best"):
+        got = load_file(run_dir / "checkpoints" / name / "model.safetensors")
+        want = load_file(expected / "checkpoints" / name / "model.safetensors")
+        assert got.keys() == want.keys()
+        assert all(torch.equal(got[key], want[key]) for key in want), name
+
+
+@pytest.mark.slow
+def test_a_refusal_is_printed_once(demo_run, synthetic_data):
+    run_dir, _ = demo_run  # holds a run: a fresh start there is refused
+    done = torchrun(train_argv(synthetic_data.root, run_dir))
+    assert done.returncode != 0
+    lines = [line for line in done.stderr.splitlines() if "already holds a run" in line]
+    assert len(lines) == 1 and lines[0].startswith("fairdf train: error: "), done.stderr
+    assert done.stderr.count("Traceback") == 1  # torchrun's own ChildFailedError
+
+
+def test_a_failed_join_is_one_line(synthetic_data, tmp_path, monkeypatch, capsys):
+    import torch.distributed as dist
+
+    from fairdf.cli import main
+
+    def refuse(**kwargs):
+        raise dist.DistNetworkError("Connection refused\nException raised from connect")
+
+    monkeypatch.setattr(dist, "rendezvous", lambda url: iter([(dist.HashStore(), 1, 2)]))
+    monkeypatch.setattr(dist, "init_process_group", refuse)
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "1")
+    assert main(train_argv(synthetic_data.root, tmp_path / "run")) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert "rank 1 of 2 cannot join the torchrun process group (gloo): Connection refused" in err

@@ -34,14 +34,16 @@ from fairdf.engine.data import TrainingData, load_training_data
 from fairdf.engine.distributed import (
     ProcessContext,
     barrier,
+    broadcast_object,
     gather_objects,
     setup_process,
     teardown,
+    together,
 )
 from fairdf.engine.evaluate import score_frame, skipped_images
 from fairdf.engine.events import open_event_log
 from fairdf.engine.optimizer import build_optimizer, optimizer_step
-from fairdf.engine.run_session import RunSession, TrainingInterrupted
+from fairdf.engine.run_session import RunSession, TrainingInterrupted, restarted_run
 from fairdf.engine.trainer import ForwardLoss, Trainer, compute_loss
 from fairdf.engine.training_state import SavedState
 from fairdf.errors import FairdfError
@@ -74,14 +76,15 @@ def train(
     run_dir = Path(run_dir).expanduser().resolve()
     context = setup_process(config.train.device)
     notify = (notify or logger.info) if context.is_main else _silent  # rank 0 speaks
-    session = RunSession(run_dir, resume=resume, writer=context.is_main, notify=notify)
+    restarted = not resume and broadcast_object(context, restarted_run(run_dir, config))
+    session = RunSession(run_dir, resume=resume or restarted, writer=context.is_main, notify=notify)
+    session.restarted = restarted
     try:
-        session.check(config)
-        trainer = build_trainer(config, context)
+        trainer = together(context, lambda: _checked_trainer(session, config, context))
         session.open(config)
         barrier(context)
         state = SavedState()
-        if resume:
+        if session.resume:
             state = training_state.load(run_dir, trainer)
             repairs = []
             if context.is_main:
@@ -111,6 +114,11 @@ def train(
 
 def _silent(line: str) -> None:
     pass
+
+
+def _checked_trainer(session: RunSession, config: RunConfig, context: ProcessContext):
+    session.check(config)  # refuse a wrong target before the (slow) model is built
+    return build_trainer(config, context)
 
 
 def build_trainer(config: RunConfig, context: ProcessContext) -> Trainer:
