@@ -143,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
         message = user_message(exc)
         if message is None:
             raise
-        print(f"fairdf {args.command}: error: {message}", file=sys.stderr)
+        if not getattr(exc, "quiet", False):
+            print(f"fairdf {args.command}: error: {message}", file=sys.stderr)
         return exc.exit_code if isinstance(exc, FairdfError) else 2
 
 

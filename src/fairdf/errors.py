@@ -12,6 +12,13 @@ class FairdfError(Exception):
     """Base class of all errors a user can cause."""
 
     exit_code = 2
+    quiet = False  # True: already reported by another process, print nothing
+
+
+class ReportedElsewhere(FairdfError):
+    """Another process of the same torchrun job failed and reports why; this one stops."""
+
+    quiet = True
 
 
 class ManifestError(FairdfError):

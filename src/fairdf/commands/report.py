@@ -36,12 +36,25 @@ def run(args: argparse.Namespace) -> int:
 
     if len(args.source) > 1 or args.names or args.baseline:
         return _run_comparison(args)
+    _warn_if_stale(args.source[0])
     options = metric_options(args)
     paths = write_report(
         args.source[0], args.out, predictions=args.predictions, **options.as_dict()
     )
     print(f"wrote {paths.html}\n  and {paths.markdown} with figures in {paths.figures}")
     return 0
+
+
+def _warn_if_stale(source: str) -> None:
+    """A run directory whose last save a kill interrupted: its log may miss an epoch."""
+    import sys
+    from pathlib import Path
+
+    from fairdf.engine.run_dir import unfinished_save
+
+    message = unfinished_save(Path(source)) if Path(source).is_dir() else None
+    if message:
+        print(f"warning: {message}", file=sys.stderr)
 
 
 def _run_comparison(args: argparse.Namespace) -> int:

@@ -72,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
     set_max_image_pixels(args.max_image_pixels)
     device = resolve_device(args.device)
     model, info = load_checkpoint(args.checkpoint, inference_only=True, map_location=device)
+    _warn_if_stale(info.path)
     # a checkpoint trained on declared attributes reads its test manifests with them
     scheme = info.group_scheme if info.attributes is not None else args.scheme
     manifests = read_test_manifests(args.manifest, scheme)
@@ -113,3 +114,15 @@ def run(args: argparse.Namespace) -> int:
                 result.skipped,
             )
     return 0
+
+
+def _warn_if_stale(checkpoint) -> None:
+    """A `best/` of a run whose last save a kill interrupted may be an epoch old."""
+    import sys
+
+    from fairdf.engine.run_dir import CHECKPOINTS, unfinished_save
+
+    if checkpoint.resolve().parent.name == CHECKPOINTS and checkpoint.resolve().name == "best":
+        message = unfinished_save(checkpoint.resolve().parent.parent)
+        if message:
+            print(f"warning: {message}", file=sys.stderr)

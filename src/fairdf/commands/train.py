@@ -34,18 +34,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--resume", metavar="RUN_DIR", help=RESUME_HELP)
 
 
-def _check_pretrained(config, source) -> None:
-    """A config marked `model.pretrained: imagenet` names its weights before anything runs."""
-    from fairdf.errors import ConfigError
+def _check_pretrained(config, source, speaks: bool) -> None:
+    """A config marked `model.pretrained: imagenet` names its weights before anything runs
+    (said once, by rank 0, under torchrun)."""
+    from fairdf.errors import ConfigError, ReportedElsewhere
     from fairdf.models.weights import IMAGENET, missing_pretrained_message
 
     if config.model.pretrained == IMAGENET:
-        raise ConfigError(missing_pretrained_message(config.model.encoder, f"config {source}"))
+        message = missing_pretrained_message(config.model.encoder, f"config {source}")
+        raise ConfigError(message) if speaks else ReportedElsewhere(message)
 
 
 def run(args: argparse.Namespace) -> int:
     from fairdf.config import load_config
     from fairdf.data.pixels import set_max_image_pixels
+    from fairdf.engine.distributed import launch_rank
     from fairdf.engine.train import TrainingInterrupted, train
     from fairdf.errors import ConfigError
 
@@ -68,13 +71,16 @@ def run(args: argparse.Namespace) -> int:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         run_dir = Path(args.out or f"runs/{Path(args.config).stem}-{stamp}")
     set_max_image_pixels(config.data.max_image_pixels)
-    _check_pretrained(config, args.config or run_dir / "config.yaml")
+    speaks = launch_rank() == 0  # under torchrun only rank 0 speaks
+    _check_pretrained(config, args.config or run_dir / "config.yaml", speaks)
     try:
         run_dir = train(config, run_dir, resume=bool(args.resume), notify=_say)
     except TrainingInterrupted as stop:
-        print(f"fairdf train: {stop.message}", file=sys.stderr)
+        if speaks:
+            print(f"fairdf train: {stop.message}", file=sys.stderr)
         return 130
-    print(f"run directory: {run_dir}")
+    if speaks:
+        print(f"run directory: {run_dir}")
     return 0
 
 

@@ -54,6 +54,49 @@ def folder_epoch(folder: Path, name: str) -> int | None:
     return epoch if isinstance(epoch, int) and not isinstance(epoch, bool) else None
 
 
+def unfinished_save(run_dir: Path) -> str | None:
+    """A one-line warning when a kill came after an epoch's `last/` but before its `best/`
+    or its `metrics.jsonl` record (`fairdf train --resume` repairs both); else None."""
+    run_dir = Path(run_dir)
+    last = folder_epoch(checkpoint_dir(run_dir), "last")
+    if last is None:
+        return None
+    try:
+        info = json.loads((checkpoint_dir(run_dir) / INFO_FILE).read_text(encoding="utf-8"))
+        best_epoch = info["metadata"].get("best_epoch")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    stale = []
+    best = folder_epoch(checkpoint_dir(run_dir, "best"), "best")
+    if best_epoch is not None and best != best_epoch:
+        stale.append(f"{CHECKPOINTS}/best holds epoch {best}, not the best epoch {best_epoch}")
+    logged = _logged_epochs(run_dir)
+    if logged < last:
+        stale.append(f"{LOG_FILE} ends at epoch {logged}")
+    if not stale:
+        return None
+    return (
+        f"{run_dir}: the save of epoch {last} was interrupted ({'; '.join(stale)}); "
+        f"finish it with: fairdf train --resume {run_dir}"
+    )
+
+
+def _logged_epochs(run_dir: Path) -> int:
+    """The number of complete epoch records at the start of `metrics.jsonl`."""
+    try:
+        lines = (Path(run_dir) / LOG_FILE).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return 0
+    count = 0
+    for line in lines:
+        try:
+            json.loads(line)
+        except ValueError:
+            break
+        count += 1
+    return count
+
+
 def recover_checkpoints(run_dir: Path) -> list[str]:
     """Put a complete leftover in place of a missing `last`/`best`; delete the other leftovers.
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import os
 import shlex
 import shutil
 from collections.abc import Callable, Iterator
@@ -36,6 +37,18 @@ class TrainingInterrupted(KeyboardInterrupt):
         self.message = message
 
 
+def restarted_run(run_dir: Path, config: RunConfig) -> bool:
+    """Whether torchrun restarted this worker (TorchElastic's TORCHELASTIC_RESTART_COUNT > 0)
+    into a folder that holds this run (same config): then it continues from `last/`."""
+    if int(os.environ.get("TORCHELASTIC_RESTART_COUNT", "0")) <= 0:
+        return False
+    saved = run_dir / layout.CONFIG_FILE
+    try:
+        return saved.is_file() and not config_changes(load_config(saved), config)
+    except (FairdfError, OSError):
+        return False
+
+
 def resume_command(run_dir: Path) -> str:
     return f"fairdf train --resume {shlex.quote(str(run_dir))}"
 
@@ -51,6 +64,7 @@ class RunSession:
         self.epochs = 0
         self.changes: dict[str, tuple[Any, Any]] = {}
         self.repairs: list[str] = []
+        self.restarted = False  # a torchrun restart continues the run (`restarted_run`)
 
     # -- before any write --------------------------------------------------------------
     def check(self, config: RunConfig) -> None:
@@ -129,10 +143,11 @@ class RunSession:
             return False
         for key, (old, new) in self.changes.items():
             self.notify(f"changed on resume: {key} {old!r} -> {new!r}")
+        why = " after torchrun restarted the workers" if self.restarted else ""
         self.notify(
-            f"resuming {self.run_dir}: epochs {done + 1} to {config.train.epochs}"
+            f"resuming {self.run_dir}{why}: epochs {done + 1} to {config.train.epochs}"
             if done
-            else f"resuming {self.run_dir}: no complete epoch yet, starting at epoch 1"
+            else f"resuming {self.run_dir}{why}: no complete epoch yet, starting at epoch 1"
         )
         if self.writer:
             with self.writing(self.run_dir):

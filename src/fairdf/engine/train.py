@@ -22,7 +22,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import torch
-from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 from torch.utils.data.distributed import DistributedSampler
 from tqdm import tqdm
@@ -35,15 +34,17 @@ from fairdf.engine.data import TrainingData, load_training_data
 from fairdf.engine.distributed import (
     ProcessContext,
     barrier,
+    broadcast_object,
     gather_objects,
     setup_process,
     teardown,
+    together,
 )
 from fairdf.engine.evaluate import score_frame, skipped_images
 from fairdf.engine.events import open_event_log
 from fairdf.engine.optimizer import build_optimizer, optimizer_step
-from fairdf.engine.run_session import RunSession, TrainingInterrupted
-from fairdf.engine.trainer import Trainer, compute_loss
+from fairdf.engine.run_session import RunSession, TrainingInterrupted, restarted_run
+from fairdf.engine.trainer import ForwardLoss, Trainer, compute_loss
 from fairdf.engine.training_state import SavedState
 from fairdf.errors import FairdfError
 from fairdf.methods import get_method
@@ -74,16 +75,16 @@ def train(
     """
     run_dir = Path(run_dir).expanduser().resolve()
     context = setup_process(config.train.device)
-    session = RunSession(
-        run_dir, resume=resume, writer=context.is_main, notify=notify or logger.info
-    )
+    notify = (notify or logger.info) if context.is_main else _silent  # rank 0 speaks
+    restarted = not resume and broadcast_object(context, restarted_run(run_dir, config))
+    session = RunSession(run_dir, resume=resume or restarted, writer=context.is_main, notify=notify)
+    session.restarted = restarted
     try:
-        session.check(config)
-        trainer = build_trainer(config, context)
+        trainer = together(context, lambda: _checked_trainer(session, config, context))
         session.open(config)
         barrier(context)
         state = SavedState()
-        if resume:
+        if session.resume:
             state = training_state.load(run_dir, trainer)
             repairs = []
             if context.is_main:
@@ -111,6 +112,15 @@ def train(
         teardown(context)
 
 
+def _silent(line: str) -> None:
+    pass
+
+
+def _checked_trainer(session: RunSession, config: RunConfig, context: ProcessContext):
+    session.check(config)  # refuse a wrong target before the (slow) model is built
+    return build_trainer(config, context)
+
+
 def build_trainer(config: RunConfig, context: ProcessContext) -> Trainer:
     data = load_training_data(config)
     method = get_method(config.model.method)
@@ -119,15 +129,12 @@ def build_trainer(config: RunConfig, context: ProcessContext) -> Trainer:
     if config.train.channels_last:
         model = model.to(memory_format=torch.channels_last)
     enable_activation_checkpointing(model, config.train.activation_checkpointing)
-    network = model
-    if context.distributed:
-        ids = [context.device.index] if context.device.type == "cuda" else None
-        network = DistributedDataParallel(model, device_ids=ids)
     optimizer = build_optimizer(model, config.optim, config.train.precision)
     scheduler = torch.optim.lr_scheduler.StepLR(
         optimizer, step_size=config.optim.step_size, gamma=config.optim.gamma
     )
     loss = method.build_loss(config.loss, data.group_counts).to(context.device)
+    network = None if context.distributed else ForwardLoss(model, loss)  # see enter_phase
     return Trainer(
         config,
         context,
@@ -231,8 +238,8 @@ def train_one_epoch(
     trainer.loader.dataset.set_epoch(epoch)
     if isinstance(trainer.loader.sampler, DistributedSampler):
         trainer.loader.sampler.set_epoch(epoch)
-    trainer.loss.config = _loss_config(config, epoch)
-    trainer.network.train()
+    trainer.enter_phase(_loss_config(config, epoch))
+    trainer.model.train()
     totals: dict[str, float] = {}
     steps = 0
     limit = config.train.max_steps_per_epoch
