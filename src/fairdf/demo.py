@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-import pandas as pd
-
 from fairdf.errors import DataError
 
 logger = logging.getLogger(__name__)
@@ -144,7 +142,9 @@ def _run_demo(
     )
     shutil.copyfile(results[0].predictions_path, out / "predictions.csv")
     shutil.copyfile(results[0].metrics_path, out / "metrics.json")
-    tables = _tables(out / "predictions.csv", manifests[0].scheme.name)
+    rows = (results[0].metrics.get("methods") or {}).get("rows", {})
+    held_out = tuple(name for name, row in rows.items() if row["held_out"])
+    tables = _tables(out / "predictions.csv", manifests[0].scheme.name, held_out)
     seconds = time.perf_counter() - started
     auc = results[0].metrics["overall"]["auc"]
     return DemoResult(out=out, auc=auc, seconds=seconds, tables=tables)
@@ -168,24 +168,8 @@ def prepare_folder(out: Path, overwrite: bool = False) -> None:
     shutil.rmtree(out)
 
 
-def _tables(predictions: Path, scheme: str) -> str:
+def _tables(predictions: Path, scheme: str, held_out: tuple[str, ...]) -> str:
     from fairdf.metrics import compute_metrics, format_report, read_predictions
 
     table = read_predictions(predictions, scheme)
-    return (
-        f"{format_report(compute_metrics(table, scheme))}\n"
-        "\nAUC per manipulation method (%, its fakes against all real test images):\n"
-        f"{(100 * method_auc(table.frame)).round(2).to_string()}"
-    )
-
-
-def method_auc(frame: pd.DataFrame) -> pd.Series:
-    """AUC of each method's fakes against every real image (held-out methods included)."""
-    from sklearn.metrics import roc_auc_score
-
-    real = frame[frame["label"] == 0]
-    rows = {}
-    for name, fakes in frame[frame["label"] == 1].groupby("method_name"):
-        both = pd.concat([real, fakes])
-        rows[name] = roc_auc_score(both["label"], both["score"])
-    return pd.Series(rows, name="auc").round(4)
+    return format_report(compute_metrics(table, scheme, held_out=held_out))

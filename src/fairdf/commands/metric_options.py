@@ -63,6 +63,14 @@ def add_metric_options(parser: argparse.ArgumentParser, *, bootstrap_default: in
         metavar="VIEW=GROUP",
         help="disparity reference group of a view, e.g. race=white (default: its largest group)",
     )
+    parser.add_argument(
+        "--held-out",
+        action="append",
+        default=[],
+        metavar="METHOD",
+        help="a manipulation method unseen in training, marked in the per-method AUC table "
+        "(repeatable; the table needs a method_name or spe_label column)",
+    )
 
 
 def add_wide_option(parser: argparse.ArgumentParser) -> None:
@@ -100,6 +108,7 @@ def metric_options(args: argparse.Namespace) -> MetricOptions:
         video_column=args.video_column,
         video_aggregate=args.video_aggregate,
         reference_groups=tuple(reference_groups(args.reference_group).items()),
+        held_out=tuple(getattr(args, "held_out", ())),
     )
 
 

@@ -57,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
     from fairdf.engine.checkpoint import load_checkpoint
     from fairdf.engine.distributed import resolve_device
     from fairdf.engine.testing import (
+        method_lines,
         paper_table,
         read_test_manifests,
         robustness_tables,
@@ -99,6 +100,9 @@ def run(args: argparse.Namespace) -> int:
     print(paper_table(results).to_string(na_rep="n/a"))
     for note in undefined_notes(results):
         print(note)
+    for result in results:
+        for line in method_lines(result):
+            print(line)
     for result in results:
         if warning := constant_decisions_warning(result.metrics, result.name):
             print(warning, file=sys.stderr)

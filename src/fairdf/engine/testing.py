@@ -95,6 +95,7 @@ def run_test(
         video_column=video_column,
         video_aggregate=video_aggregate,
         provenance=None if checkpoint is None else checkpoint_provenance(checkpoint),
+        trained_on=training_methods(checkpoint),
     )
     results = []
     with atomic_path(out_dir) as tmp:
@@ -150,6 +151,7 @@ def _metrics(
     video_column: str | None,
     video_aggregate: str,
     provenance: dict | None,
+    trained_on: set[str] | None = None,
 ) -> dict:
     from fairdf.metrics import compute_metrics
     from fairdf.metrics.videos import default_video_column
@@ -158,11 +160,55 @@ def _metrics(
         scored,
         manifest.scheme,
         video_column=default_video_column(scored, video_column),
+        held_out=held_out_methods(scored, trained_on),
         video_aggregate=video_aggregate,
     ).to_json_dict()
     if provenance is not None:
         metrics["meta"]["checkpoint"] = provenance
     return metrics
+
+
+def training_methods(checkpoint: CheckpointInfo | None) -> set[str] | None:
+    """The manipulation methods of the run's training fakes (`RUN/config.yaml` beside
+    `RUN/checkpoints/NAME`), by name and by spe_label id; None when unknown."""
+    from fairdf.documents import read_yaml
+    from fairdf.errors import FairdfError
+    from fairdf.metrics.per_method import METHOD_COLUMNS
+
+    if checkpoint is None:
+        return None
+    config = checkpoint.path.parent.parent / "config.yaml"
+    try:
+        data = read_yaml(config)["data"]
+        frame = pd.read_csv(Path(data["root"]) / data["train_fake"], dtype=str)
+    except (OSError, ValueError, KeyError, TypeError, FairdfError):
+        return None  # not a run directory's checkpoint, or its data moved
+    columns = [c for c in METHOD_COLUMNS if c in frame.columns]
+    return {str(v) for c in columns for v in frame[c].dropna().unique()} or None
+
+
+def held_out_methods(scored: pd.DataFrame, trained_on: set[str] | None) -> tuple[str, ...]:
+    """The test fakes' methods that the training fakes lack."""
+    from fairdf.metrics.per_method import method_column
+
+    column = method_column(scored)
+    if trained_on is None or column is None:
+        return ()
+    fakes = scored.loc[scored["label"].astype(int) == 1, column].astype(str)
+    return tuple(sorted(set(fakes) - trained_on))
+
+
+def method_lines(result: TestSetResult) -> list[str]:
+    """The per-method AUC of one test set, for the console (percent)."""
+    methods = result.metrics.get("methods")
+    if not methods:
+        return []
+    lines = [f"\nAUC per manipulation method of {result.name} (%, its fakes against all reals)"]
+    for name, row in methods["rows"].items():
+        auc = "n/a" if row["auc"] is None else f"{100 * row['auc']:.2f}"
+        mark = "  (held out of training)" if row["held_out"] else ""
+        lines.append(f"  {name:<28} {row['n_fake']:>7} fakes  AUC {auc}{mark}")
+    return lines
 
 
 def _write_robustness(folder: Path, rows: list[dict]) -> None:

@@ -25,6 +25,7 @@ from fairdf.metrics.detection import (
 )
 from fairdf.metrics.disparity import disparity_section
 from fairdf.metrics.fairness import fairness_exclusions, fairness_metrics, fairness_of_table, gap
+from fairdf.metrics.per_method import method_column, method_table
 from fairdf.metrics.predictions import REFERENCE_CONVENTION, PredictionTable, prepare_predictions
 from fairdf.metrics.reference import (
     REFERENCE_EER,
@@ -62,6 +63,7 @@ class MetricsResult:
     intervals: dict[str, Any] | None = None
     disparity: dict[str, Any] | None = None
     video: MetricsResult | None = None
+    methods: dict[str, Any] | None = None  # `per_method.method_table`: AUC per method
 
     def to_json_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict: fractions, null for undefined values (never NaN)."""
@@ -85,6 +87,8 @@ class MetricsResult:
             result["intervals"] = self.intervals
         if self.disparity is not None:
             result["disparity"] = _json_numbers(self.disparity)
+        if self.methods is not None:
+            result["methods"] = _json_numbers(self.methods)
         if self.video is not None:
             result["video"] = self.video.to_json_dict()
         return result
@@ -126,6 +130,7 @@ def compute_metrics(
     video_column: str | None = None,
     video_aggregate: str = "mean",
     reference_groups: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+    held_out: Iterable[str] = (),
     n_bootstrap: int | None = None,
 ) -> MetricsResult:
     """Overall, per-group and fairness metrics of `table`, optionally with bootstrap intervals.
@@ -142,6 +147,8 @@ def compute_metrics(
     With `video_column`, `result.video` holds the same metrics of the videos (frame
     scores aggregated by `video_aggregate`; its bootstrap resamples videos).
     `reference_groups` maps a view to its disparity reference group (default: largest).
+    A `method_name` (or `spe_label`) column adds `result.methods`: each method's AUC
+    against all reals, with intervals; the methods named in `held_out` are marked.
     """
     by = list(by)
     if n_bootstrap is not None:  # the former name of `bootstrap`
@@ -193,8 +200,20 @@ def compute_metrics(
         # resamples where a statistic was undefined (e.g. no real image drawn for a
         # group); its interval uses the other resamples
         result.meta["bootstrap_undefined"] = interval.undefined
+    clusters = column_view(table, cluster_by).codes if cluster_by else None
+    result.methods = method_table(
+        table.frame,
+        table.label,
+        table.score,
+        held_out=held_out,
+        n_bootstrap=n_bootstrap,
+        ci=ci,
+        clusters=clusters,
+        seed=seed,
+    )
     if video_column is not None:
-        videos = video_predictions(table, video_column, video_aggregate, constant=by)
+        constant = [*by, *([method] if (method := method_column(table.frame)) else [])]
+        videos = video_predictions(table, video_column, video_aggregate, constant=constant)
         result.video = compute_metrics(
             videos,
             by=by,
@@ -203,6 +222,7 @@ def compute_metrics(
             ci=ci,
             seed=seed,
             reference_groups=reference_groups,
+            held_out=held_out,
         )
         result.video.meta.update(video_column=video_column, video_aggregate=video_aggregate)
         result.meta.update(video_column=video_column, video_aggregate=video_aggregate)

@@ -31,6 +31,7 @@ class MetricOptions:
     video_column: str | None = None  # None: 'video' when the predictions have it; 'none': off
     video_aggregate: str = "mean"  # a video's score from its frame scores: mean, median, max
     reference_groups: tuple[tuple[str, str], ...] = ()  # (view, group) disparity references
+    held_out: tuple[str, ...] = ()  # manipulation methods unseen in training (marked)
 
     def as_dict(self) -> dict[str, Any]:
         # shallow: a declared attribute scheme stays an object
@@ -43,8 +44,9 @@ def options_with(options: MetricOptions, settings: dict[str, Any]) -> MetricOpti
     unknown = [name for name in settings if name not in names]
     if unknown:
         raise TypeError(f"unknown metric option {unknown[0]!r}; the options are {', '.join(names)}")
-    if "by" in settings:
-        settings = {**settings, "by": tuple(settings["by"])}
+    for name in ("by", "held_out"):
+        if name in settings:
+            settings = {**settings, name: tuple(settings[name])}
     if isinstance(settings.get("reference_groups"), dict):
         settings = {**settings, "reference_groups": tuple(settings["reference_groups"].items())}
     return dataclasses.replace(options, **settings)
@@ -74,5 +76,6 @@ def measure_predictions(
         video_column=default_video_column(table.frame, options.video_column),
         video_aggregate=options.video_aggregate,
         reference_groups=dict(options.reference_groups),
+        held_out=options.held_out,
     )
     return table, result

@@ -229,6 +229,28 @@ def _excluded(result: MetricsResult, width: int | None) -> str:
     return title + "\n" + wrap(body, width)
 
 
+def method_section(result: MetricsResult, width: int | None = TABLE_WIDTH) -> str | None:
+    """AUC per manipulation method (frames, and videos beside them), or None."""
+    if result.methods is None:
+        return None
+    video = result.video.methods if result.video and result.video.methods else None
+    header = ["method", "fakes", "AUC", "interval"]
+    header += ["video AUC", "interval"] if video else []
+    rows = []
+    for name, row in result.methods["rows"].items():
+        label = f"{name} (held out)" if row["held_out"] else name
+        cells = [label, str(row["n_fake"]), _percent(row["auc"], 2), _bounds(row["interval"], 2)]
+        if video:
+            other = video["rows"].get(name, {})
+            cells += [_percent(other.get("auc"), 2), _bounds(other.get("interval"), 2)]
+        rows.append(cells)
+    title = (
+        f"AUC per manipulation method (%, its fakes against all {result.methods['n_real']} "
+        f"real images; column '{result.methods['column']}')"
+    )
+    return wrap(title, width) + "\n" + render(header, rows, width)
+
+
 def interval_statement(meta: dict[str, Any]) -> str:
     """How the intervals were drawn, or that there are none (each output's first line)."""
     if not meta.get("n_bootstrap"):
@@ -265,6 +287,8 @@ def format_report(result: MetricsResult, width: int | None = TABLE_WIDTH) -> str
     """
     meta = result.meta
     sections = [_summary(result), _overall(result, width)]
+    if methods := method_section(result, width):
+        sections.append(methods)
     sections += [_fairness(result, width), _more_fairness(result, width)]
     for suffix, level in _levels(result):
         sections += [_groups(level, view, suffix, width) for view in level.groups]

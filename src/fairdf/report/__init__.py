@@ -63,6 +63,7 @@ def write_report(
     video_column: str | None = None,
     video_aggregate: str = "mean",
     reference_groups: dict[str, str] | None = None,
+    held_out: Iterable[str] = (),
 ) -> ReportPaths:
     """Write the report of `source` (predictions CSV, run directory or demo folder).
 
@@ -87,6 +88,7 @@ def write_report(
         video_column=video_column,
         video_aggregate=video_aggregate,
         reference_groups=tuple((reference_groups or {}).items()),
+        held_out=tuple(held_out),
     )
     document = build_document(inputs, options, twin=paths.markdown.name)
     save_report(document, paths)

@@ -17,6 +17,7 @@ from fairdf.report import figures
 from fairdf.report.document import Document, Figure, Section, Table
 from fairdf.report.evaluation import (
     disparity_table,
+    method_tables,
     parity_table,
     robustness_table,
     video_group_tables,
@@ -171,6 +172,7 @@ def prediction_sections(
         "Summary",
         tables=[
             overall_table(result),
+            *method_tables(result),
             fairness_table(result),
             parity_table(result),
             *video_tables(result),

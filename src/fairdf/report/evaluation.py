@@ -143,3 +143,30 @@ def robustness_table(rows: Sequence[Mapping[str, Any]]) -> Table:
         note="Fairness over the intersectional groups; each perturbation is deterministic "
         "per image.",
     )
+
+
+def method_tables(result: MetricsResult) -> list[Table]:
+    """AUC per manipulation method, frames (and videos): its fakes against all reals."""
+    tables = []
+    for suffix, level in (("", result), ("-videos", result.video)):
+        if level is None or level.methods is None:
+            continue
+        rows = tuple(
+            (
+                Cell(f"{name} (held out)" if row["held_out"] else name),
+                count_cell(row["n_fake"]),
+                value_cell(row["auc"], DETECTION_DIGITS, row["interval"]),
+            )
+            for name, row in level.methods["rows"].items()
+        )
+        unit = "videos" if suffix else "images"
+        tables.append(
+            Table(
+                f"summary-methods{suffix}",
+                f"AUC per manipulation method, {unit} (%): its fakes against all "
+                f"{level.methods['n_real']} real {unit}",
+                ("method", "fakes", "AUC"),
+                rows,
+            )
+        )
+    return tables
