@@ -113,6 +113,11 @@ def sidecar_frame(aligned: AlignedFace, source: Path, crop: Path, detector: str)
         "right": right,
         "bottom": bottom,
         "angle": round(aligned.angle, 3),
+        # detections not kept as the face: "left top right bottom score" joined by ';'
+        "not_kept": ";".join(
+            f"{left} {top} {right} {bottom} {score:.4f}"
+            for (left, top, right, bottom), score in face.not_kept
+        ),
     }
     for column, value in reversed(header.items()):
         frame.insert(0, column, value)

@@ -1,8 +1,11 @@
 """Face detection, 68-point landmarks and aligned crops with dlib.
 
 Detectors: dlib's HOG frontal face detector ("hog", default) or its CNN (MMOD) detector
-("cnn", `mmod_human_face_detector.dat`). The largest detected face is kept, its 68
-landmarks are located (`shape_predictor_68_face_landmarks.dat`), and a similarity
+("cnn", `mmod_human_face_detector.dat`). Which detection is kept (`choose_detection`):
+those scoring far below the best one are ignored (HOG scores a round shoulder patch
+beside a face at a tenth of the face's score), and among the rest whose area is at least
+half the largest one's, the most confident wins; the detections not kept are listed in
+the crop's sidecar. The kept face's 68 landmarks are located (`shape_predictor_68_face_landmarks.dat`), and a similarity
 transform rotates the image so that the eye centres are level and scales a square of
 `margin` x the side of the box around the landmarks to `size` x `size` pixels.
 Model files come from the `face_recognition_models` package (`pip install
@@ -27,6 +30,11 @@ DEFAULT_UPSAMPLE = {"hog": 1, "cnn": 0}
 LEFT_EYE = slice(36, 42)  # the eye on the image's left (the subject's right eye)
 RIGHT_EYE = slice(42, 48)
 N_LANDMARKS = 68
+# `choose_detection`: a detection scoring this far below the best is ignored (the HOG
+# and MMOD margins of a clear face are about 0.5 to 2), and sizes within this fraction
+# of the largest area are comparable: the most confident of those is the face
+SCORE_GAP = 0.5
+COMPARABLE_AREA = 0.5
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,7 @@ class Face:
     box: tuple[int, int, int, int]  # left, top, right, bottom
     score: float
     landmarks: np.ndarray  # (68, 2) x, y
+    not_kept: tuple[tuple[tuple[int, int, int, int], float], ...] = ()  # (box, score)
 
     @property
     def area(self) -> float:
@@ -125,13 +134,17 @@ class FaceFinder:
         return list(zip(rects, (float(s) for s in scores), strict=True))
 
     def find(self, image: np.ndarray) -> Face | None:
-        """The largest face (ties: higher score) with landmarks, or None."""
+        """The face `choose_detection` keeps, with landmarks and the others listed; or None."""
         image = np.ascontiguousarray(image)
         detections = self.detect(image)
         if not detections:
             return None
-        rect, score = max(detections, key=lambda d: (d[0].width() * d[0].height(), d[1]))
-        return self.locate(image, rect, score)
+        boxes = [(r.left(), r.top(), r.right(), r.bottom()) for r, _ in detections]
+        scores = [score for _, score in detections]
+        kept = choose_detection(boxes, scores)
+        face = self.locate(image, detections[kept][0], scores[kept])
+        face.not_kept = tuple((boxes[i], scores[i]) for i in range(len(boxes)) if i != kept)
+        return face
 
     def locate(self, image: np.ndarray, rect, score: float) -> Face:
         """The 68 landmarks of the face in dlib rectangle `rect`."""
@@ -139,6 +152,21 @@ class FaceFinder:
         landmarks = np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float64)
         box = (rect.left(), rect.top(), rect.right(), rect.bottom())
         return Face(box=box, score=score, landmarks=landmarks)
+
+
+def choose_detection(boxes: list[tuple[int, int, int, int]], scores: list[float]) -> int:
+    """Index of the detection kept as the face (see the module docstring).
+
+    Detections scoring more than `SCORE_GAP` below the best are ignored; of the others
+    with an area of at least `COMPARABLE_AREA` x the largest, the most confident wins
+    (ties: the larger). A lone detection is kept.
+    """
+    areas = [max(0, r - left) * max(0, b - top) for left, top, r, b in boxes]
+    best = max(scores)
+    candidates = [i for i, s in enumerate(scores) if s >= best - SCORE_GAP]
+    largest = max(areas[i] for i in candidates)
+    comparable = [i for i in candidates if areas[i] >= COMPARABLE_AREA * largest]
+    return max(comparable, key=lambda i: (scores[i], areas[i]))
 
 
 @functools.lru_cache(maxsize=4)
