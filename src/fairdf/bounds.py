@@ -130,6 +130,9 @@ OPTIONS: dict[str, Bound] = {
     "prepare faces --size": _closed(16, 4096),
     # dlib upsampling doubles the image side per level: 3 levels = 64 times the pixels
     "--upsample": _closed(0, 3),
+    # the smallest face to find, in pixels: below 10 px no landmarks can be located, and
+    # a face above 4096 px fills no frame fairdf reads
+    "--min-face": _closed(10, 4096),
     # a video's sampled face crops are scored together
     "predict --frames": _closed(1, 1024),
     # as model.n_methods / model.n_groups

@@ -63,3 +63,29 @@ def test_every_astronaut_crop_lands_on_her_face():
     assert kept == 6 and patch_seen >= 1  # the patch was there to be chosen
     camera = np.stack([data.camera()] * 3, axis=-1)  # no frontal face: nothing is kept
     assert finder.find(camera) is None
+
+
+@pytest.mark.parametrize(
+    ("min_face", "plan"),
+    [(None, (1.0, 1)), (40, (1.0, 1)), (80, (1.0, 0)), (160, (0.5, 0)), (20, (1.0, 2))],
+)
+def test_min_face_picks_the_smallest_copy_that_still_finds_it(min_face, plan):
+    from fairdf.prepare.faces import CropOptions
+
+    assert CropOptions(min_face=min_face).detection_plan() == plan
+
+
+def test_detection_on_a_downscaled_copy_finds_the_same_face():
+    pytest.importorskip("dlib")
+    data = pytest.importorskip("skimage.data")
+    from fairdf.prepare.faces import CropOptions, FaceFinder
+
+    canvas = np.full((720, 1280, 3), 40, np.uint8)
+    canvas[100:612, 600:1112] = data.astronaut()
+    full = FaceFinder("hog", 1).find(canvas)
+    scale, upsample = CropOptions(min_face=100).detection_plan()
+    assert (scale, upsample) == (0.8, 0)
+    small = FaceFinder("hog", upsample).find(canvas, scale)
+    assert _iou(small.box, full.box) > 0.6
+    side = full.box[2] - full.box[0]
+    assert np.linalg.norm(small.landmarks - full.landmarks, axis=1).mean() < 0.02 * side

@@ -142,6 +142,14 @@ def _add_faces(parser: argparse.ArgumentParser) -> None:
         type=bounded("--upsample"),
         help="detector upsampling (default 1 for hog, 0 for cnn)",
     )
+    parser.add_argument(
+        "--min-face",
+        type=bounded("--min-face"),
+        metavar="PX",
+        help="the smallest face side to find, in pixels: detection then runs on the smallest "
+        "copy of each frame that still finds it (faster on large frames; landmarks and crop "
+        "on the full frame). Default: full resolution (faces from about 40 px with hog)",
+    )
     add_pixel_limit(parser)
     parser.add_argument(
         "--video-of",
@@ -241,7 +249,7 @@ def _run_faces(args: argparse.Namespace) -> int:
     from fairdf.prepare.faces import CropOptions
 
     set_max_image_pixels(args.max_image_pixels)
-    options = CropOptions(args.detector, args.size, args.margin, args.upsample)
+    options = CropOptions(args.detector, args.size, args.margin, args.upsample, args.min_face)
     summary = prepare_faces(
         Path(args.images), Path(args.out), options, args.workers, args.video_of, args.overwrite
     )

@@ -32,6 +32,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import sys
+
     from fairdf.report import write_report
 
     if len(args.source) > 1 or args.names or args.baseline:
@@ -41,6 +43,8 @@ def run(args: argparse.Namespace) -> int:
     paths = write_report(
         args.source[0], args.out, predictions=args.predictions, **options.as_dict()
     )
+    for warning in paths.warnings:
+        print(warning, file=sys.stderr)
     print(f"wrote {paths.html}\n  and {paths.markdown} with figures in {paths.figures}")
     return 0
 

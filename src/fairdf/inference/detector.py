@@ -158,7 +158,8 @@ class Detector:
         from fairdf.prepare.faces import align_face, get_finder
 
         options = self.crop_options
-        face = get_finder(options.detector, options.upsample_times).find(image)
+        scale, upsample = options.detection_plan()
+        face = get_finder(options.detector, upsample).find(image, scale)
         if face is None:
             return None
         aligned = align_face(image, face, options.size, options.margin)

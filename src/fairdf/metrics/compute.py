@@ -212,7 +212,9 @@ def compute_metrics(
         seed=seed,
     )
     if video_column is not None:
-        constant = [*by, *([method] if (method := method_column(table.frame)) else [])]
+        method = method_column(table.frame)
+        per_video = method is not None and _constant_per_video(table.frame, method, video_column)
+        constant = [*by, *([method] if per_video else [])]
         videos = video_predictions(table, video_column, video_aggregate, constant=constant)
         result.video = compute_metrics(
             videos,
@@ -227,6 +229,14 @@ def compute_metrics(
         result.video.meta.update(video_column=video_column, video_aggregate=video_aggregate)
         result.meta.update(video_column=video_column, video_aggregate=video_aggregate)
     return result
+
+
+def _constant_per_video(frame: pd.DataFrame, column: str, video_column: str) -> bool:
+    """True when every video's frames share one value of `column` (a video-level method
+    table needs it; a 'video' that mixes methods gets none)."""
+    if video_column not in frame.columns:
+        return False
+    return bool((frame.groupby(video_column)[column].nunique(dropna=False) <= 1).all())
 
 
 def _reference_and_more_fairness(rates, totals) -> dict:

@@ -151,7 +151,8 @@ def crop_one(job: CropJob) -> CropResult:
     except ImageError as exc:
         return CropResult(job.source, job.crop, skipped=f"unreadable image ({exc})")
     options = job.options
-    face = get_finder(options.detector, options.upsample_times).find(image)
+    scale, upsample = options.detection_plan()
+    face = get_finder(options.detector, upsample).find(image, scale)
     if face is None:
         return CropResult(job.source, job.crop, skipped=NO_FACE)
     aligned = align_face(image, face, options.size, options.margin)

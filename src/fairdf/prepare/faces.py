@@ -35,6 +35,7 @@ N_LANDMARKS = 68
 # of the largest area are comparable: the most confident of those is the face
 SCORE_GAP = 0.5
 COMPARABLE_AREA = 0.5
+DETECTOR_WINDOW = 80  # pixels: the side of the smallest face dlib's detectors find
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class CropOptions:
     size: int = 256
     margin: float = 1.3
     upsample: int | None = None  # None: 1 for hog, 0 for cnn
+    min_face: int | None = None  # None: detect at full resolution (see `detection_plan`)
 
     def __post_init__(self) -> None:
         if self.detector not in DETECTORS:
@@ -59,6 +61,16 @@ class CropOptions:
     @property
     def upsample_times(self) -> int:
         return DEFAULT_UPSAMPLE[self.detector] if self.upsample is None else self.upsample
+
+    def detection_plan(self) -> tuple[float, int]:
+        """(scale, upsample) to detect at: full resolution, or with `min_face` the
+        smallest copy in which a face of `min_face` px still fills the detectors' 80 px
+        window (dlib's HOG and MMOD detectors find faces of 80 / (scale * 2^upsample) px
+        and up). Landmarks and crops always use the full frame."""
+        if self.min_face is None:
+            return 1.0, self.upsample_times
+        upsample = max(0, math.ceil(math.log2(DETECTOR_WINDOW / self.min_face)))
+        return min(1.0, DETECTOR_WINDOW / (self.min_face * 2**upsample)), upsample
 
 
 @dataclass
@@ -133,10 +145,14 @@ class FaceFinder:
         rects, scores, _ = self._detector.run(image, self.upsample, 0.0)
         return list(zip(rects, (float(s) for s in scores), strict=True))
 
-    def find(self, image: np.ndarray) -> Face | None:
-        """The face `choose_detection` keeps, with landmarks and the others listed; or None."""
+    def find(self, image: np.ndarray, scale: float = 1.0) -> Face | None:
+        """The face `choose_detection` keeps, with landmarks and the others listed; or None.
+
+        With `scale` < 1 the detector runs on a copy resized by `scale` (area
+        interpolation); boxes are mapped back and the landmarks found on `image`.
+        """
         image = np.ascontiguousarray(image)
-        detections = self.detect(image)
+        detections = self._detect_scaled(image, scale)
         if not detections:
             return None
         boxes = [(r.left(), r.top(), r.right(), r.bottom()) for r, _ in detections]
@@ -145,6 +161,28 @@ class FaceFinder:
         face = self.locate(image, detections[kept][0], scores[kept])
         face.not_kept = tuple((boxes[i], scores[i]) for i in range(len(boxes)) if i != kept)
         return face
+
+    def _detect_scaled(self, image: np.ndarray, scale: float) -> list[tuple[object, float]]:
+        if scale >= 1.0:
+            return self.detect(image)
+        import cv2
+
+        height, width = image.shape[:2]
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+        dlib = import_dlib()
+        return [
+            (
+                dlib.rectangle(
+                    round(r.left() / scale),
+                    round(r.top() / scale),
+                    round(r.right() / scale),
+                    round(r.bottom() / scale),
+                ),
+                score,
+            )
+            for r, score in self.detect(np.ascontiguousarray(small))
+        ]
 
     def locate(self, image: np.ndarray, rect, score: float) -> Face:
         """The 68 landmarks of the face in dlib rectangle `rect`."""

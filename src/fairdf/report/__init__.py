@@ -7,8 +7,8 @@ paths.html, paths.markdown, paths.figures           # report.html, report.md, re
 
 from __future__ import annotations
 
+import dataclasses
 import os
-import sys
 from collections.abc import Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -31,6 +31,7 @@ class ReportPaths:
     html: Path
     markdown: Path
     figures: Path
+    warnings: tuple[str, ...] = ()  # one-line warnings about the content (commands print them)
 
 
 def report_paths(out: str | os.PathLike) -> ReportPaths:
@@ -92,9 +93,7 @@ def write_report(
     )
     document = build_document(inputs, options, twin=paths.markdown.name)
     save_report(document, paths)
-    for warning in document.warnings:
-        print(warning, file=sys.stderr)
-    return paths
+    return dataclasses.replace(paths, warnings=tuple(document.warnings))
 
 
 def save_report(document: Document, paths: ReportPaths) -> None:
