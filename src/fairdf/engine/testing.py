@@ -70,6 +70,7 @@ def run_test(
     video_column: str | None = None,
     video_aggregate: str = "mean",
     checkpoint: CheckpointInfo | None = None,
+    model_provenance: dict | None = None,
 ) -> list[TestSetResult]:
     """Score each manifest; write `<name>/predictions.csv` and `<name>/metrics.json`.
 
@@ -78,7 +79,9 @@ def run_test(
     / `robustness.csv` compare them with the clean scores. `video_column` (default:
     'video' when the manifest has it, 'none' = off) adds the video-level section.
     With `checkpoint`, each metrics.json records which checkpoint scored the images
-    (`meta.checkpoint`), and the images skipped as unreadable (`skipped_images`).
+    (`meta.checkpoint`); `model_provenance` records another scorer, such as an ONNX
+    model (`meta.model`). Each also lists the images skipped as unreadable
+    (`skipped_images`).
     The whole output folder appears atomically when every test set has been scored.
     """
     names = test_set_names([m.source for m in manifests])
@@ -91,10 +94,11 @@ def run_test(
         skip_corrupt=skip_corrupt,
         progress=progress,
     )
+    provenance = {} if checkpoint is None else {"checkpoint": checkpoint_provenance(checkpoint)}
+    if model_provenance is not None:
+        provenance["model"] = model_provenance
     metric_options = dict(
-        video_column=video_column,
-        video_aggregate=video_aggregate,
-        provenance=None if checkpoint is None else checkpoint_provenance(checkpoint),
+        video_column=video_column, video_aggregate=video_aggregate, provenance=provenance
     )
     results = []
     with atomic_path(out_dir) as tmp:
@@ -149,7 +153,7 @@ def _metrics(
     manifest: Manifest,
     video_column: str | None,
     video_aggregate: str,
-    provenance: dict | None,
+    provenance: dict,
 ) -> dict:
     from fairdf.metrics import compute_metrics
     from fairdf.metrics.videos import default_video_column
@@ -160,8 +164,7 @@ def _metrics(
         video_column=default_video_column(scored, video_column),
         video_aggregate=video_aggregate,
     ).to_json_dict()
-    if provenance is not None:
-        metrics["meta"]["checkpoint"] = provenance
+    metrics["meta"].update(provenance)  # which checkpoint or model scored
     return metrics
 
 
