@@ -38,6 +38,7 @@ def add_scorer_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--output",
         choices=ONNX_OUTPUTS,
+        metavar="KIND",
         help="with --model: what its first output is: two_logits (N, 2) [real, fake] "
         "logits; fake_logit (N, 1) or (N,) logit of fake; fake_prob (N, 1) or (N,) p(fake)",
     )
