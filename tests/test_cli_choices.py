@@ -11,6 +11,7 @@ from fairdf.commands import choices
 def test_choices_match_the_library_tables():
     from fairdf.data.groups import SCHEMES
     from fairdf.inference.export import FORMATS
+    from fairdf.inference.onnx_scorer import OUTPUT_KINDS
     from fairdf.inference.quantize import QUANTIZE_TYPES
     from fairdf.inference.results import AGGREGATES
     from fairdf.prepare.faces import DETECTORS
@@ -22,6 +23,7 @@ def test_choices_match_the_library_tables():
     from fairdf.inference.hf_export import HF_FORMAT
 
     assert (*FORMATS, HF_FORMAT) == choices.EXPORT_FORMATS
+    assert tuple(OUTPUT_KINDS) == choices.ONNX_OUTPUTS
     assert tuple(QUANTIZE_TYPES) == choices.QUANTIZE_TYPES
     assert tuple(ADAPTERS) == choices.DATASET_ADAPTERS
     from fairdf.models.peer_import import PEERS, SOURCES
@@ -40,6 +42,8 @@ def test_choices_match_the_library_tables():
         ["report", "p.csv", "--scheme", "martian"],
         ["validate", "m.csv", "--scheme", "martian"],
         ["test", "--checkpoint", "c", "--manifest", "m.csv", "--out", "o", "--scheme", "x"],
+        ["test", "--model", "m.onnx", "--manifest", "m.csv", "--out", "o", "--output", "prob"],
+        ["predict", "x.png", "--model", "m.onnx", "--output", "softmax"],
         ["export", "ckpt", "out.bin", "--format", "keras"],
         ["export", "ckpt", "out.onnx", "--quantize", "int4"],
         ["prepare", "split", "faces.csv", "split.csv", "--dataset", "nope"],

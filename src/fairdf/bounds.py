@@ -135,6 +135,9 @@ OPTIONS: dict[str, Bound] = {
     "--min-face": _closed(10, 4096),
     # a video's sampled face crops are scored together
     "predict --frames": _closed(1, 1024),
+    # the side of an ONNX model's input (test/predict --model): a batch of 64 images of
+    # 2048 px is 3 GiB of float32
+    "--input-size": _closed(16, 2048),
     # as model.n_methods / model.n_groups
     "--n-methods": _closed(1, 1024),
     "import-reference --n-groups": _closed(2, 1024),

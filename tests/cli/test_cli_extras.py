@@ -71,3 +71,20 @@ def test_sample_dataset_without_its_modules_names_the_prepare_extra(monkeypatch,
     assert not (tmp_path / "raw").exists()
     with pytest.raises(MissingDependencyError, match=r"fairdf\[prepare\]"):
         face_photo()
+
+
+@pytest.mark.parametrize("command", ["test", "predict"])
+def test_onnx_model_without_onnxruntime_names_the_export_extra(
+    monkeypatch, capsys, tmp_path, command
+):
+    _hide(monkeypatch, "onnxruntime")
+    model = tmp_path / "m.onnx"
+    model.write_bytes(b"never read")
+    arguments = {
+        "test": ["test", "--manifest", str(tmp_path / "m.csv"), "--out", str(tmp_path / "out")],
+        "predict": ["predict", str(model), "--no-align", "--out", str(tmp_path / "p.csv")],
+    }[command]
+    assert main([*arguments, "--model", str(model), "--output", "two_logits"]) == 2
+    line = _one_error_line(capsys)
+    assert "pip install 'fairdf[export]'" in line and "onnxruntime" in line and "--model" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.onnx"]

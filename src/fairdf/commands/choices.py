@@ -10,6 +10,7 @@ SCHEMES = ("ffpp", "dfdc", "celebdf", "dfd")  # fairdf.data.groups.SCHEMES
 FACE_DETECTORS = ("hog", "cnn")  # fairdf.prepare.faces.DETECTORS
 AGGREGATES = ("mean", "median", "max")  # fairdf.inference.results.AGGREGATES
 EXPORT_FORMATS = ("onnx", "torchscript", "hf")  # inference.export.FORMATS + hf_export
+ONNX_OUTPUTS = ("two_logits", "fake_logit", "fake_prob")  # inference.onnx_scorer.OUTPUT_KINDS
 QUANTIZE_TYPES = ("int8",)  # fairdf.inference.quantize.QUANTIZE_TYPES
 DATASET_ADAPTERS = ("ffpp", "celebdf", "dfd", "dfdc", "generic")  # prepare.identities.ADAPTERS
 # fairdf.models.peer_import.PEERS: the released detectors of each source

@@ -2,7 +2,8 @@
 
 Scores images, folders (searched recursively) and videos. Faces are found and aligned as
 in `fairdf prepare faces`, at the checkpoint's image size; `--no-align` takes the inputs
-as ready face crops. Without `--out` a table is printed.
+as ready face crops. Without `--out` a table is printed. `--model M.onnx --output KIND`
+scores with any ONNX detector instead (`fairdf.commands.scorer_options`).
 """
 
 from __future__ import annotations
@@ -12,13 +13,12 @@ import argparse
 from fairdf.commands.argtypes import add_pixel_limit, bounded, positive_float
 from fairdf.commands.choices import AGGREGATES, FACE_DETECTORS
 from fairdf.commands.listing import show_list
+from fairdf.commands.scorer_options import add_scorer_options, check_scorer_options, onnx_options
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="image, video or folder")
-    parser.add_argument(
-        "--checkpoint", required=True, help="checkpoint folder (e.g. RUN/checkpoints/best)"
-    )
+    add_scorer_options(parser)
     parser.add_argument("--out", help="write the scores to a .csv or .json file (atomically)")
     parser.add_argument(
         "--frames",
@@ -62,7 +62,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from fairdf.data.pixels import set_max_image_pixels
     from fairdf.errors import DataError
-    from fairdf.inference.detector import load_detector
     from fairdf.inference.results import (
         check_aggregate,
         check_output_path,
@@ -71,20 +70,14 @@ def run(args: argparse.Namespace) -> int:
     )
     from fairdf.paths import check_output_file
 
+    check_scorer_options(args)
     if args.out is not None:
         check_output_path(args.out)
         check_output_file(args.out, "--out")
     set_max_image_pixels(args.max_image_pixels)
     check_aggregate(args.aggregate)
     _require_extras(args)
-    detector = load_detector(
-        args.checkpoint,
-        args.device,
-        face_detector=args.detector,
-        upsample=args.upsample,
-        margin=args.margin,
-        batch_size=args.batch_size,
-    )
+    detector = _load_detector(args)
     report = detector.predict_paths(
         args.paths, frames=args.frames, aggregate=args.aggregate, align=args.align
     )
@@ -114,13 +107,32 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load_detector(args: argparse.Namespace):
+    """The Detector of --checkpoint or --model (an ONNX model's shapes are checked here)."""
+    settings = dict(
+        face_detector=args.detector,
+        upsample=args.upsample,
+        margin=args.margin,
+        batch_size=args.batch_size,
+    )
+    if args.model is not None:
+        from fairdf.inference.onnx_scorer import load_onnx_detector
+
+        return load_onnx_detector(args.model, onnx_options(args), **settings)
+    from fairdf.inference.detector import load_detector
+
+    return load_detector(args.checkpoint, args.device, **settings)
+
+
 def _require_extras(args: argparse.Namespace) -> None:
-    """Check the optional modules this call needs before the checkpoint is loaded."""
+    """Check the optional modules this call needs before the model is loaded."""
     from pathlib import Path
 
     from fairdf.extras import require
     from fairdf.prepare.files import VIDEO_SUFFIXES
 
+    if args.model is not None:
+        require("scoring an ONNX model (--model)", "onnxruntime")
     if args.align:
         purpose = "fairdf predict with face alignment (--no-align skips it)"
         require(purpose, "dlib", "face_recognition_models", "cv2")

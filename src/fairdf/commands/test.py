@@ -1,4 +1,8 @@
-"""`fairdf test --checkpoint CKPT --manifest test.csv [--manifest ...] --out DIR`."""
+"""`fairdf test --checkpoint CKPT --manifest test.csv [--manifest ...] --out DIR`.
+
+`--model M.onnx --output KIND` scores with any ONNX detector instead of a checkpoint
+(`fairdf.commands.scorer_options`).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,11 @@ from fairdf.commands.argtypes import add_pixel_limit, bounded
 from fairdf.commands.choices import SCHEMES
 from fairdf.commands.listing import show_list
 from fairdf.commands.metric_options import add_video_options
+from fairdf.commands.scorer_options import add_scorer_options, check_scorer_options, onnx_scorer
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--checkpoint", required=True, help="checkpoint folder (e.g. RUN/checkpoints/best)"
-    )
+    add_scorer_options(parser)
     parser.add_argument(
         "--manifest", action="append", required=True, help="test manifest CSV (repeatable)"
     )
@@ -32,7 +35,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="image-loading worker processes",
     )
     parser.add_argument(
-        "--precision", choices=("fp32", "bf16"), default="fp32", help="inference precision"
+        "--precision",
+        choices=("fp32", "bf16"),
+        default="fp32",
+        help="inference precision (--checkpoint only)",
     )
     parser.add_argument("--skip-corrupt", action="store_true", help="skip unreadable images")
     add_pixel_limit(parser)
@@ -54,8 +60,6 @@ def run(args: argparse.Namespace) -> int:
 
     from fairdf.data.perturbations import parse_perturbations
     from fairdf.data.pixels import set_max_image_pixels
-    from fairdf.engine.checkpoint import load_checkpoint
-    from fairdf.engine.distributed import resolve_device
     from fairdf.engine.testing import (
         method_lines,
         paper_table,
@@ -67,31 +71,24 @@ def run(args: argparse.Namespace) -> int:
     from fairdf.metrics.decisions import constant_decisions_warning
     from fairdf.paths import check_output_folder
 
+    check_scorer_options(args)
     out = Path(args.out)
     perturbations = parse_perturbations(args.perturb)
     check_output_folder(out, "--out", must_not_exist=True)
     set_max_image_pixels(args.max_image_pixels)
-    device = resolve_device(args.device)
-    model, info = load_checkpoint(args.checkpoint, inference_only=True, map_location=device)
-    _warn_if_stale(info.path)
-    # a checkpoint trained on declared attributes reads its test manifests with them
-    scheme = info.group_scheme if info.attributes is not None else args.scheme
+    model, scheme, options = _load_scorer(args)  # shapes checked before any image is read
     manifests = read_test_manifests(args.manifest, scheme)
-    model.to(device)
     results = run_test(
         model,
         manifests,
         out,
-        image_size=info.detector.image_size,
-        device=device,
         batch_size=args.batch_size,
         workers=args.workers,
-        precision=args.precision,
         skip_corrupt=args.skip_corrupt,
-        checkpoint=info,
         perturbations=perturbations,
         video_column=args.video_column,
         video_aggregate=args.video_aggregate,
+        **options,
     )
     print(
         "Test sets (AUC and intersectional fairness, %; F_FPR is a sum over groups; no "
@@ -130,3 +127,23 @@ def _warn_if_stale(checkpoint) -> None:
         message = unfinished_save(checkpoint.resolve().parent.parent)
         if message:
             print(f"warning: {message}", file=sys.stderr)
+
+
+def _load_scorer(args: argparse.Namespace):
+    """(model, scheme, run_test options) of --checkpoint or --model."""
+    import torch
+
+    if args.model is not None:
+        scorer = onnx_scorer(args)
+        options = dict(image_size=scorer.input_size, device=torch.device("cpu"))
+        return scorer, args.scheme, {**options, "model_provenance": scorer.provenance()}
+    from fairdf.engine.checkpoint import load_checkpoint
+    from fairdf.engine.distributed import resolve_device
+
+    device = resolve_device(args.device)
+    model, info = load_checkpoint(args.checkpoint, inference_only=True, map_location=device)
+    _warn_if_stale(info.path)
+    # a checkpoint trained on declared attributes reads its test manifests with them
+    scheme = info.group_scheme if info.attributes is not None else args.scheme
+    options = dict(image_size=info.detector.image_size, device=device, checkpoint=info)
+    return model.to(device), scheme, {**options, "precision": args.precision}

@@ -70,6 +70,7 @@ def run_test(
     video_column: str | None = None,
     video_aggregate: str = "mean",
     checkpoint: CheckpointInfo | None = None,
+    model_provenance: dict | None = None,
 ) -> list[TestSetResult]:
     """Score each manifest; write `<name>/predictions.csv` and `<name>/metrics.json`.
 
@@ -78,7 +79,9 @@ def run_test(
     / `robustness.csv` compare them with the clean scores. `video_column` (default:
     'video' when the manifest has it, 'none' = off) adds the video-level section.
     With `checkpoint`, each metrics.json records which checkpoint scored the images
-    (`meta.checkpoint`), and the images skipped as unreadable (`skipped_images`).
+    (`meta.checkpoint`); `model_provenance` records another scorer, such as an ONNX
+    model (`meta.model`). Each also lists the images skipped as unreadable
+    (`skipped_images`).
     The whole output folder appears atomically when every test set has been scored.
     """
     names = test_set_names([m.source for m in manifests])
@@ -91,10 +94,13 @@ def run_test(
         skip_corrupt=skip_corrupt,
         progress=progress,
     )
+    provenance = {} if checkpoint is None else {"checkpoint": checkpoint_provenance(checkpoint)}
+    if model_provenance is not None:
+        provenance["model"] = model_provenance
     metric_options = dict(
         video_column=video_column,
         video_aggregate=video_aggregate,
-        provenance=None if checkpoint is None else checkpoint_provenance(checkpoint),
+        provenance=provenance,
         trained_on=training_methods(checkpoint),
     )
     results = []
@@ -150,7 +156,7 @@ def _metrics(
     manifest: Manifest,
     video_column: str | None,
     video_aggregate: str,
-    provenance: dict | None,
+    provenance: dict,
     trained_on: set[str] | None = None,
 ) -> dict:
     from fairdf.metrics import compute_metrics
@@ -163,8 +169,7 @@ def _metrics(
         held_out=held_out_methods(scored, trained_on),
         video_aggregate=video_aggregate,
     ).to_json_dict()
-    if provenance is not None:
-        metrics["meta"]["checkpoint"] = provenance
+    metrics["meta"].update(provenance)  # which checkpoint or model scored
     return metrics
 
 

@@ -119,13 +119,14 @@ class Detector:
     def __init__(
         self,
         model: torch.nn.Module,  # a method's inference module (scoring branch only)
-        info: CheckpointInfo,
+        info: CheckpointInfo | None,  # None: another scorer (e.g. an ONNX model)
         device: torch.device,
         *,
         face_detector: str = "hog",
         upsample: int | None = None,
         margin: float = 1.3,
         batch_size: int = 32,
+        image_size: int | None = None,  # default: the checkpoint's
     ):
         if batch_size < 1:
             raise ConfigError(f"--batch-size must be at least 1, got {batch_size}")
@@ -133,13 +134,14 @@ class Detector:
         self.info = info
         self.device = device
         self.batch_size = batch_size
+        if image_size is None:
+            if info is None:
+                raise ValueError("a Detector without a checkpoint needs image_size")
+            image_size = info.detector.image_size
+        self.image_size = image_size
         self.crop_options = CropOptions(
-            detector=face_detector, size=info.detector.image_size, margin=margin, upsample=upsample
+            detector=face_detector, size=image_size, margin=margin, upsample=upsample
         )
-
-    @property
-    def image_size(self) -> int:
-        return self.info.detector.image_size
 
     def score(self, images: torch.Tensor) -> ScoreOutput:
         """images `(N, 3, S, S)` in [-1, 1] -> ScoreOutput(logits `(N, 2)`, p_fake `(N,)`),

@@ -117,6 +117,8 @@ def _prediction_facts(path: Path, result: MetricsResult) -> list[tuple[str, str]
     checkpoint = checkpoint_of(path)
     if checkpoint is not None:
         facts.append(("Checkpoint", _checkpoint_text(checkpoint)))
+    if (model := checkpoint_of(path, "model")) is not None:
+        facts.append(("Model", _model_text(model)))
     facts += [
         ("Scheme", f"{meta['scheme']} ({n_groups} intersectional groups)"),
         ("Images", f"{int(result.overall['n'])} ({n_real} real, {n_fake} fake)"),
@@ -141,6 +143,24 @@ def _checkpoint_text(checkpoint: dict[str, Any]) -> str:
         details.append(f"best {checkpoint['best_metric']} {value:.4g} (validation, fraction)")
     text = str(checkpoint.get("path", "?"))
     return f"{text} ({'; '.join(details)})" if details else text
+
+
+def _model_text(model: dict[str, Any]) -> str:
+    """'M.onnx (onnx; --output fake_logit; 224 px; mean 0.485,0.456,0.406; std ...)'."""
+
+    def triple(values: Any) -> str:
+        if not isinstance(values, list):
+            return "?"
+        return ",".join(f"{v:g}" if isinstance(v, int | float) else "?" for v in values)
+
+    details = [
+        str(model.get("format", "?")),
+        f"--output {model.get('output', '?')}",
+        f"{model.get('input_size', '?')} px",
+        f"mean {triple(model.get('mean'))}",
+        f"std {triple(model.get('std'))}",
+    ]
+    return f"{model.get('path', '?')} ({'; '.join(details)})"
 
 
 def _run_facts(

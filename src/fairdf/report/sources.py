@@ -138,13 +138,14 @@ def read_run_config(run_dir: Path) -> dict[str, Any]:
     return config if isinstance(config, dict) else {}
 
 
-def checkpoint_of(predictions: Path) -> dict[str, Any] | None:
-    """`meta.checkpoint` of the metrics.json that `fairdf test` wrote beside `predictions`.
+def checkpoint_of(predictions: Path, key: str = "checkpoint") -> dict[str, Any] | None:
+    """`meta.checkpoint` of the metrics.json that `fairdf test` wrote beside `predictions`
+    (`key="model"`: `meta.model`, the ONNX model of `fairdf test --model`).
 
     None when there is no such file or it does not say (other detectors' predictions)."""
     metrics = _read_dataset_json(predictions.parent / "metrics.json")
     meta = metrics.get("meta") if metrics else None
-    checkpoint = meta.get("checkpoint") if isinstance(meta, dict) else None
+    checkpoint = meta.get(key) if isinstance(meta, dict) else None
     return checkpoint if isinstance(checkpoint, dict) else None
 
 
