@@ -12,8 +12,8 @@ from *every* identity it names, so the split keeps them together.
 |          | `00000.mp4` (YouTube) itself |                                             |
 | dfd      | `01__talking_angry_couch`    | `01_02__talking_angry_couch__YVGY8LOK`      |
 |          | -> actor 01                  | -> actors 01, 02                            |
-| dfdc     | `metadata.json` in each folder: label REAL/FAKE; a fake shares the identity  |
-|          | of its `original`                                                          |
+| dfdc     | `metadata.json` in each folder: label REAL/FAKE (or is_fake 0/1); a fake    |
+|          | shares the identity of its `original` (none named: its own identity)       |
 | generic  | `real/...` -> the video      | `fake/<method>/...` -> the video            |
 
 Methods: the folder after `manipulated_sequences` when there is one (FF++ and DFD
