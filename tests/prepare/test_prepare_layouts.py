@@ -258,6 +258,9 @@ def test_dfdc_folders_and_test_metadata(tmp_path):
 def test_a_folder_without_a_layout_takes_every_video(tmp_path):
     tiny_video(tmp_path / "v" / "real" / "a.mp4")
     (tmp_path / "v" / "real" / "a.json").write_text("{}")
+    (tmp_path / "v" / "metadata.json").write_text("[1, 2]")  # not DFDC's
     summary = prepare_frames(tmp_path / "v", tmp_path / "out", FrameSampling(count=1))
     assert summary.layout == "any" and summary.frames == 1
-    assert summary.unmatched == [("real/a.json", "not a video")]
+    assert summary.unmatched == [("metadata.json", "not a video"), ("real/a.json", "not a video")]
+    with pytest.raises(DataError, match="expected a JSON object"):
+        select_videos(tmp_path / "v", LayoutChoice("dfdc"))

@@ -135,7 +135,10 @@ def detect_layout(root: Path, files: list[tuple[Path, tuple[str, ...]]]) -> str:
     for layout in ("ffpp", "dfd", "celebdf", "dfdc"):
         if layout == "dfdc" and not has_metadata:
             continue
-        classify = classifier(layout, root)
+        try:
+            classify = classifier(layout, root)
+        except DataError:  # a metadata.json that is not DFDC's: not this layout
+            continue
         if any(classify(parts) is not None for parts in videos):
             found.append(layout)
     if len(found) > 1:
