@@ -26,6 +26,9 @@ def test_choices_match_the_library_tables():
     assert tuple(OUTPUT_KINDS) == choices.ONNX_OUTPUTS
     assert tuple(QUANTIZE_TYPES) == choices.QUANTIZE_TYPES
     assert tuple(ADAPTERS) == choices.DATASET_ADAPTERS
+    from fairdf.prepare.layouts import COMPRESSIONS, LAYOUTS
+
+    assert (LAYOUTS, COMPRESSIONS) == (choices.LAYOUTS, choices.COMPRESSIONS)
     from fairdf.models.peer_import import PEERS, SOURCES
 
     assert tuple(choices.PEER_DETECTORS) == SOURCES
@@ -48,6 +51,8 @@ def test_choices_match_the_library_tables():
         ["export", "ckpt", "out.onnx", "--quantize", "int4"],
         ["prepare", "split", "faces.csv", "split.csv", "--dataset", "nope"],
         ["prepare", "faces", "images", "out", "--detector", "mtcnn"],
+        ["prepare", "frames", "videos", "out", "--layout", "ffpp++"],
+        ["prepare", "frames", "videos", "out", "--compression", "c30"],
         ["import-reference", "ref.pth", "out", "--scheme", "x"],
     ],
 )

@@ -33,7 +33,11 @@ def chain(tmp_path_factory) -> Path:
     grey = [np.full((128, 128, 3), 120, np.uint8)] * 6
     write_video(sample.videos / ORIGINALS / "050.mp4", grey)  # a video without a face
     (sample.videos / ORIGINALS / "051.mp4").write_bytes(b"corrupt" * 100)
-    run("frames", sample.videos, root / "frames", "--count", "3")
+    # As downloaded: a c40 copy and a DFD video beside the c23 FF++ videos; neither enters.
+    write_video(sample.videos / "original_sequences/youtube/c40/videos/000.mp4", grey[:2])
+    write_video(sample.videos / "original_sequences/actors/c23/videos/01__hug.mp4", grey[:2])
+    run("frames", sample.videos, root / "frames", "--count", "3", "--layout", "ffpp",
+        "--compression", "c23")  # fmt: skip
     run("faces", root / "frames", root / "faces", "--size", "64")
     run(
         "annotations",
@@ -56,6 +60,11 @@ def test_frames_and_faces_from_videos(chain):
     assert len(frames) == 31 * 3  # 30 sample videos + the grey one
     per_video = frames.groupby("video")["frame"].apply(list)
     assert len(per_video) == 31 and all(found == [0, 2, 5] for found in per_video)
+    unmatched = pd.read_csv(chain / "frames" / "unmatched_files.csv")
+    assert unmatched["file"].tolist() == [
+        "original_sequences/actors/c23/videos/01__hug.mp4",
+        "original_sequences/youtube/c40/videos/000.mp4",
+    ]
     unreadable = pd.read_csv(chain / "frames" / "unreadable_videos.csv")
     assert unreadable["video"].tolist() == [f"{ORIGINALS.as_posix()}/051.mp4"]
     faces = pd.read_csv(chain / "faces" / "faces.csv", keep_default_na=False)

@@ -77,6 +77,24 @@ def test_dfdc_adapter_reads_metadata(tmp_path):
         get_adapter("dfdc")
 
 
+def test_dfdc_test_metadata_says_is_fake(tmp_path):
+    (tmp_path / "test").mkdir()
+    metadata = {"t0.mp4": {"is_fake": 0}, "t1.mp4": {"is_fake": 1}, "t2.mp4": {"x": 1}}
+    (tmp_path / "test" / "metadata.json").write_text(json.dumps(metadata))
+    adapter = get_adapter("dfdc", tmp_path)
+    assert adapter.parse("test/t0.mp4") == MediaInfo(("t0",), 0)
+    assert adapter.parse("test/t1.mp4") == MediaInfo(("t1",), 1, "DFDC")  # no original known
+    with pytest.raises(ValueError, match="needs label REAL or FAKE"):
+        adapter.parse("test/t2.mp4")
+
+
+def test_whole_set_to_test(tmp_path):
+    names, _ = ffpp_names(np.random.default_rng(4))
+    summary = split_dataset(write_faces_index(tmp_path, names), tmp_path / "s.csv", "ffpp",
+                            ratios=(0, 0, 1))  # fmt: skip
+    assert (summary.frame["split"] == "test").all() and len(summary.frame) == 2 * len(names)
+
+
 def test_unknown_adapter_and_bad_names_are_reported():
     with pytest.raises(UnknownNameError, match="celebdf, dfd, dfdc, ffpp, generic"):
         get_adapter("faceforensics")
@@ -133,13 +151,15 @@ def test_threshold_clusters_match_brute_force():
         ((0.6, 0.2, 0.2), (0.6, 0.2, 0.2)),
         ((60, 20, 20), (0.6, 0.2, 0.2)),
         ((1, 0, 1), (0.5, 0, 0.5)),
+        ((0, 0, 1), (0, 0, 1)),  # everything to test: a whole-set test manifest
+        ((0, 0.5, 0.5), (0, 0.5, 0.5)),
     ],
 )
 def test_parse_ratios(values, expected):
     np.testing.assert_allclose(parse_ratios(values), expected)
 
 
-@pytest.mark.parametrize("values", [(0.6, -0.2, 0.6), (0, 0.5, 0.5), (0, 0, 0)])
+@pytest.mark.parametrize("values", [(0.6, -0.2, 0.6), (0, 0, 0), (float("nan"), 0, 1)])
 def test_bad_ratios_are_refused(values):
     with pytest.raises(FairdfError, match="--ratios"):
         parse_ratios(values)

@@ -12,6 +12,8 @@ AGGREGATES = ("mean", "median", "max")  # fairdf.inference.results.AGGREGATES
 EXPORT_FORMATS = ("onnx", "torchscript", "hf")  # inference.export.FORMATS + hf_export
 ONNX_OUTPUTS = ("two_logits", "fake_logit", "fake_prob")  # inference.onnx_scorer.OUTPUT_KINDS
 QUANTIZE_TYPES = ("int8",)  # fairdf.inference.quantize.QUANTIZE_TYPES
+LAYOUTS = ("auto", "any", "ffpp", "dfd", "celebdf", "dfdc")  # prepare.layouts.LAYOUTS
+COMPRESSIONS = ("raw", "c23", "c40")  # prepare.layouts.COMPRESSIONS
 DATASET_ADAPTERS = ("ffpp", "celebdf", "dfd", "dfdc", "generic")  # prepare.identities.ADAPTERS
 # fairdf.models.peer_import.PEERS: the released detectors of each source
 PEER_DETECTORS = {

@@ -16,6 +16,7 @@ import sys
 from fairdf.commands.argtypes import add_pixel_limit, bounded, positive_float
 from fairdf.commands.choices import DATASET_ADAPTERS, FACE_DETECTORS
 from fairdf.commands.listing import show_list
+from fairdf.commands.prepare_layouts import layout_options, report_test_list
 from fairdf.errors import FairdfError
 
 
@@ -121,6 +122,7 @@ def _add_frames(parser: argparse.ArgumentParser) -> None:
         help="every K-th frame instead",
     )
     parser.add_argument("--format", choices=("png", "jpg"), default="png", help="image format")
+    layout_options(parser)
     _workers(parser)
 
 
@@ -201,7 +203,21 @@ def _add_split(parser: argparse.ArgumentParser) -> None:
         nargs=3,
         default=(0.6, 0.2, 0.2),
         metavar=("TRAIN", "VAL", "TEST"),
-        help="target shares of images (default 0.6 0.2 0.2)",
+        help="target shares of images (default 0.6 0.2 0.2; 0 0 1: everything to test)",
+    )
+    parser.add_argument(
+        "--test-list",
+        metavar="FILE",
+        help="official test set: 'label path' lines (Celeb-DF's List_of_testing_videos.txt) "
+        "or a metadata.json (DFDC's test set); the listed videos go to test, the others to "
+        "train/val by TRAIN:VAL",
+    )
+    parser.add_argument(
+        "--shared",
+        choices=("drop", "test"),
+        default="drop",
+        help="with --test-list: unlisted videos that share an identity with a listed one are "
+        "dropped (default; the test set stays as published) or moved to test",
     )
     parser.add_argument(
         "--seed", type=bounded("--seed"), default=0, help="seed for ties (default 0)"
@@ -224,11 +240,21 @@ def _run_frames(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from fairdf.prepare.frames import FrameSampling, prepare_frames
+    from fairdf.prepare.layouts import LayoutChoice
 
     sampling = FrameSampling(count=args.count, every=args.every, image_format=args.format)
+    choice = LayoutChoice(args.layout, args.compression, tuple(args.methods))
     summary = prepare_frames(
-        Path(args.videos), Path(args.out), sampling, args.workers, args.overwrite
+        Path(args.videos), Path(args.out), sampling, args.workers, args.overwrite, choice
     )
+    compression = f", compression {summary.compression}" if summary.compression else ""
+    print(f"layout {summary.layout}{compression}")
+    if summary.unmatched:
+        print(
+            f"warning: {len(summary.unmatched)} file(s) under {args.videos} not taken "
+            f"(outside the layout or left out by an option); listed in {summary.unmatched_list}",
+            file=sys.stderr,
+        )
     print(
         f"{summary.frames} frames from {summary.videos - len(summary.unreadable)} of "
         f"{summary.videos} videos ({summary.kept} kept from an earlier run) -> {summary.index}"
@@ -315,7 +341,11 @@ def _run_split(args: argparse.Namespace) -> int:
         ratios=args.ratios,
         seed=args.seed,
         threshold=args.threshold,
+        test_list=Path(args.test_list) if args.test_list else None,
+        shared=args.shared,
     )
+    if summary.test_list is not None:
+        report_test_list(summary.test_list)
     frame = summary.frame
     target = " / ".join(f"{r:.2f}" for r in summary.ratios)
     print(

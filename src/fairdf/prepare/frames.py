@@ -4,7 +4,9 @@ Layout: `OUT/<video path relative to VIDEOS, without suffix>/<frame index 0000>.
 dataset naming (folders and video names) is preserved. Each video's folder is written
 atomically (a temporary folder renamed when the video is done), so an existing folder is
 complete and a rerun skips it. `OUT/frames.csv` (video, frame, image) is written last;
-videos that cannot be decoded are listed in `OUT/unreadable_videos.csv`.
+videos that cannot be decoded are listed in `OUT/unreadable_videos.csv`. Which videos
+are taken follows the dataset's layout (`fairdf.prepare.layouts`); the other files under
+VIDEOS are listed, with the reason, in `OUT/unmatched_files.csv`.
 """
 
 from __future__ import annotations
@@ -23,16 +25,17 @@ from fairdf.prepare.files import (
     VIDEO_SUFFIXES,
     base_folder,
     check_distinct_outputs,
-    find_files,
     relative_key,
     without_suffix,
     write_bgr,
     write_table,
 )
+from fairdf.prepare.layouts import LayoutChoice, select_videos
 from fairdf.prepare.parallel import run_jobs
 
 FRAMES_INDEX = "frames.csv"
 UNREADABLE_VIDEOS = "unreadable_videos.csv"
+UNMATCHED_FILES = "unmatched_files.csv"
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,10 @@ class FramesSummary:
     frames: int
     unreadable: list[tuple[str, str]]
     index: Path
+    layout: str = "any"
+    compression: str = ""
+    unmatched: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    unmatched_list: Path | None = None
 
 
 def sample_indices(n_frames: int, count: int) -> list[int]:
@@ -175,13 +182,15 @@ def prepare_frames(
     sampling: FrameSampling,
     workers: int = 1,
     overwrite: bool = False,
+    choice: LayoutChoice | None = None,
 ) -> FramesSummary:
-    """Sample frames from every video under `videos` into `out` (see module docstring)."""
+    """Sample frames from the videos under `videos` into `out` (see module docstring)."""
     videos, out = Path(videos), Path(out)
     created = not out.exists()
-    paths = find_files(videos, VIDEO_SUFFIXES, exclude=out)
+    selection = select_videos(videos, choice or LayoutChoice(), exclude=out)
+    paths = selection.videos
     if not paths:
-        raise DataError(f"{videos}: no video files ({', '.join(VIDEO_SUFFIXES)}) found")
+        raise DataError(f"{videos}: not a video file ({', '.join(VIDEO_SUFFIXES)})")
     root = base_folder(videos)
     names = [relative_key(p, root) for p in paths]
     check_distinct_outputs(names, "videos")
@@ -203,7 +212,8 @@ def prepare_frames(
         for r in results
         for frame in r.frames
     ]
-    _write_unreadable(out / UNREADABLE_VIDEOS, unreadable)
+    _write_list(out / UNREADABLE_VIDEOS, unreadable, ["video", "reason"])
+    _write_list(out / UNMATCHED_FILES, selection.unmatched, ["file", "reason"])
     index = write_table(pd.DataFrame(rows, columns=["video", "frame", "image"]), out / FRAMES_INDEX)
     return FramesSummary(
         videos=len(results),
@@ -212,11 +222,15 @@ def prepare_frames(
         frames=len(rows),
         unreadable=unreadable,
         index=index,
+        layout=selection.layout,
+        compression=selection.compression,
+        unmatched=selection.unmatched,
+        unmatched_list=out / UNMATCHED_FILES if selection.unmatched else None,
     )
 
 
-def _write_unreadable(path: Path, unreadable: list[tuple[str, str]]) -> None:
-    if unreadable:
-        write_table(pd.DataFrame(unreadable, columns=["video", "reason"]), path)
+def _write_list(path: Path, items: list[tuple[str, str]], columns: list[str]) -> None:
+    if items:
+        write_table(pd.DataFrame(items, columns=columns), path)
     elif path.exists():
         path.unlink()

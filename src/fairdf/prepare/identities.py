@@ -12,8 +12,8 @@ from *every* identity it names, so the split keeps them together.
 |          | `00000.mp4` (YouTube) itself |                                             |
 | dfd      | `01__talking_angry_couch`    | `01_02__talking_angry_couch__YVGY8LOK`      |
 |          | -> actor 01                  | -> actors 01, 02                            |
-| dfdc     | `metadata.json` in each folder: label REAL/FAKE; a fake shares the identity  |
-|          | of its `original`                                                          |
+| dfdc     | `metadata.json` in each folder: label REAL/FAKE (or is_fake 0/1); a fake    |
+|          | shares the identity of its `original` (none named: its own identity)       |
 | generic  | `real/...` -> the video      | `fake/<method>/...` -> the video            |
 
 Methods: the folder after `manipulated_sequences` when there is one (FF++ and DFD
@@ -104,7 +104,7 @@ class CelebDFAdapter(NamingAdapter):
         info = super().parse(video)
         if not info.identities[0].startswith("id"):  # a YouTube video: its own identity
             return MediaInfo((f"youtube-{info.identities[0]}",), 0)
-        return info
+        return MediaInfo(info.identities, info.label, "Celeb-synthesis" if info.label else "")
 
 
 class DeepFakeDetectionAdapter(NamingAdapter):
@@ -138,7 +138,11 @@ class GenericAdapter:
 
 
 class DFDCAdapter:
-    """Labels and originals from the `metadata.json` files under the videos root."""
+    """Labels and originals from the `metadata.json` files under the videos root.
+
+    An entry says `"label": "REAL"` or `"FAKE"` (the training parts) or `"is_fake": 0`
+    or `1` (the test set); a fake's `original` names the real video it was made from.
+    """
 
     name = "dfdc"
     method = "DFDC"
@@ -147,38 +151,57 @@ class DFDCAdapter:
         if videos_root is None:
             raise DataError("the dfdc adapter needs --videos, the folder with metadata.json files")
         self.videos_root = Path(videos_root)
-        self.entries = self._load(self.videos_root)
+        self.entries = self.read_metadata(self.videos_root)
+        if not self.entries:
+            raise DataError(
+                f"{self.videos_root}: no metadata.json found; point --videos at the DFDC folders"
+            )
 
     @staticmethod
-    def _load(root: Path) -> dict[str, dict]:
+    def read_metadata(root: Path) -> dict[str, dict]:
+        """Entry per video path relative to `root`, without suffix, from every metadata.json."""
         files = sorted(root.rglob("metadata.json")) if root.is_dir() else []
-        if not files:
-            raise DataError(f"{root}: no metadata.json found; point --videos at the DFDC folders")
         entries: dict[str, dict] = {}
         for file in files:
-            try:
-                table = read_json(file)
-            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-                raise DataError(f"{file}: cannot read DFDC metadata ({exc})") from None
-            if not isinstance(table, dict):
-                raise DataError(f"{file}: expected a JSON object of video name -> entry")
-            folder = file.parent.relative_to(root).as_posix()
-            for name, entry in table.items():
-                key = name if folder == "." else f"{folder}/{name}"
+            for name, entry in read_metadata_file(file).items():
+                key = (file.parent / name).relative_to(root).as_posix()
                 entries[PurePosixPath(key).with_suffix("").as_posix()] = entry
         return entries
+
+    @staticmethod
+    def is_real(entry: dict) -> bool | None:
+        """True for a real video, False for a fake, None when the entry says neither."""
+        label = str(entry.get("label", "")).upper()
+        if label in ("REAL", "FAKE"):
+            return label == "REAL"
+        if str(entry.get("is_fake", "")) in ("0", "1"):
+            return str(entry["is_fake"]) == "0"
+        return None
 
     def parse(self, video: str) -> MediaInfo:
         key = str(PurePosixPath(video).parent / media_stem(video))
         entry = self.entries.get(key)
         if not isinstance(entry, dict):
             raise ValueError("no entry in any metadata.json")
-        label = str(entry.get("label", "")).upper()
-        if label == "REAL":
+        real = self.is_real(entry)
+        if real:
             return MediaInfo((PurePosixPath(key).name,), 0)
-        if label == "FAKE" and entry.get("original"):
+        if real is False and entry.get("original"):
             return MediaInfo((PurePosixPath(str(entry["original"])).stem,), 1, self.method)
-        raise ValueError("metadata entry needs label REAL, or FAKE with an 'original'")
+        if real is False:  # the test set names no original: the fake is its own identity
+            return MediaInfo((PurePosixPath(key).name,), 1, self.method)
+        raise ValueError("metadata entry needs label REAL or FAKE (or is_fake 0 or 1)")
+
+
+def read_metadata_file(file: Path) -> dict:
+    """A DFDC metadata.json: video name -> entry; DataError naming the file otherwise."""
+    try:
+        table = read_json(file)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataError(f"{file}: cannot read DFDC metadata ({exc})") from None
+    if not isinstance(table, dict):
+        raise DataError(f"{file}: expected a JSON object of video name -> entry")
+    return table
 
 
 ADAPTERS = {

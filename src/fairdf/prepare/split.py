@@ -6,7 +6,11 @@ embedding clusters with `identity="embed"`). Identities that share a crop are jo
 connected component goes to one split. Components are placed largest first (ties in a
 seeded random order) into the split furthest below its target, measured per stratum
 (real/fake x demographic group, when annotations are given) and weighted by the
-component's make-up, plus the split's overall shortfall. Output `split.csv`, paths relative to its folder:
+component's make-up, plus the split's overall shortfall. With a test list (an official
+test set, `fairdf.prepare.testlist`) the listed videos go to test; unlisted videos that
+share an identity with one are dropped (or, with `shared="test"`, moved to test), and
+the rest is split between train and val in the ratio TRAIN:VAL (left out when both are
+0). Output `split.csv`, paths relative to its folder:
 
     crop, video, label, method, identities, component, group, split
 """
@@ -20,10 +24,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fairdf.errors import ConfigError
+from fairdf.errors import ConfigError, DataError
 from fairdf.prepare.crops import read_faces_index
 from fairdf.prepare.files import to_relative, write_table
 from fairdf.prepare.identities import get_adapter, parse_videos
+from fairdf.prepare.testlist import SHARED_POLICIES, ListOutcome, match_listed, read_test_list
 
 SPLITS = ("train", "val", "test")
 SPLIT_COLUMNS = ("crop", "video", "label", "method", "identities", "component", "group", "split")
@@ -37,15 +42,20 @@ class SplitSummary:
     ratios: np.ndarray
     table: pd.DataFrame  # achieved shares per stratum
     path: Path
+    test_list: ListOutcome | None = None
 
 
 def parse_ratios(values: Sequence[float]) -> np.ndarray:
-    """Three non-negative numbers with a positive sum, scaled to sum to 1."""
+    """Three non-negative numbers with a positive sum, scaled to sum to 1.
+
+    `0 0 1` puts everything in test (a whole-set test manifest).
+    """
     ratios = np.asarray(values, dtype=np.float64)
-    if ratios.shape != (3,) or (ratios < 0).any() or ratios.sum() <= 0 or ratios[0] <= 0:
+    finite = ratios.shape == (3,) and bool(np.isfinite(ratios).all())
+    if not finite or (ratios < 0).any() or ratios.sum() <= 0:
         raise ConfigError(
-            f"--ratios needs three non-negative numbers for train val test with train > 0, "
-            f"got {' '.join(str(v) for v in values)}"
+            f"--ratios needs three non-negative numbers for train val test with a positive "
+            f"sum, got {' '.join(str(v) for v in values)}"
         )
     return ratios / ratios.sum()
 
@@ -162,11 +172,16 @@ def split_dataset(
     ratios: Sequence[float] = (0.6, 0.2, 0.2),
     seed: int = 0,
     threshold: float = 0.6,
+    test_list: Path | None = None,
+    shared: str = "drop",
 ) -> SplitSummary:
     """Write `out` (split.csv) for the crops indexed by `faces_csv` (module docstring)."""
     if identity not in IDENTITY_MODES:
         raise ConfigError(f"unknown --identity '{identity}'; valid: {', '.join(IDENTITY_MODES)}")
+    if shared not in SHARED_POLICIES:
+        raise ConfigError(f"unknown --shared '{shared}'; valid: {', '.join(SHARED_POLICIES)}")
     target_ratios = parse_ratios(ratios)
+    listed = read_test_list(test_list) if test_list is not None else None
     frame = read_faces_index(faces_csv)
     parsed = parse_videos(get_adapter(dataset, videos_root), list(frame["video"]))
     identities = _identities(frame, parsed, identity, threshold)
@@ -175,10 +190,56 @@ def split_dataset(
     frame["identities"] = [";".join(dict.fromkeys(tokens)) for tokens in identities]
     frame["component"] = identity_components(identities)
     frame["group"] = _groups(frame, annotations)
-    strata = frame["label"].astype(str) + " " + frame["group"]
-    frame["split"] = np.asarray(SPLITS)[
-        assign_splits(frame["component"].to_numpy(), strata.to_numpy(), target_ratios, seed)
-    ]
+    outcome = None
+    if listed is None:
+        frame["split"] = _assigned(frame, np.ones(len(frame), bool), target_ratios, seed)
+    else:
+        frame, outcome = _apply_test_list(frame, listed, Path(test_list), shared)
+        frame = _split_unlisted(frame, target_ratios, seed, outcome)
     written = frame.assign(crop=[to_relative(p, Path(out).parent) for p in frame["path"]])
     path = write_table(written[list(SPLIT_COLUMNS)], Path(out))
-    return SplitSummary(frame, target_ratios, achieved_ratios(frame), path)
+    return SplitSummary(frame, target_ratios, achieved_ratios(frame), path, outcome)
+
+
+def _assigned(frame: pd.DataFrame, rows: np.ndarray, ratios: np.ndarray, seed: int) -> np.ndarray:
+    """Split names for `frame[rows]` by `assign_splits` (strata: label x group)."""
+    part = frame[rows]
+    strata = (part["label"].astype(str) + " " + part["group"]).to_numpy()
+    return np.asarray(SPLITS)[assign_splits(part["component"].to_numpy(), strata, ratios, seed)]
+
+
+def _apply_test_list(
+    frame: pd.DataFrame, listed: list[str], path: Path, shared: str
+) -> tuple[pd.DataFrame, ListOutcome]:
+    """Listed videos -> test; unlisted videos of their components dropped or -> test."""
+    matched, missing = match_listed(listed, list(frame["video"]))
+    if not matched:
+        raise DataError(
+            f"{path}: none of its {len(listed)} listed video(s) has crops in the faces index "
+            f"(first: {listed[0]}); check that both describe the same dataset"
+        )
+    is_listed = frame["video"].isin(matched).to_numpy()
+    tested = set(frame.loc[is_listed, "component"])
+    sharing = frame["component"].isin(tested).to_numpy() & ~is_listed
+    shared_videos = sorted(set(frame.loc[sharing, "video"]))
+    frame = frame.assign(split="")
+    frame.loc[is_listed | (sharing if shared == "test" else False), "split"] = "test"
+    if shared == "drop":
+        frame = frame[~sharing].copy()
+    outcome = ListOutcome(path, len(listed), missing, len(matched), shared_videos, shared)
+    return frame, outcome
+
+
+def _split_unlisted(
+    frame: pd.DataFrame, ratios: np.ndarray, seed: int, outcome: ListOutcome
+) -> pd.DataFrame:
+    """The videos a test list leaves: train/val by TRAIN:VAL, or left out when both are 0."""
+    rest = (frame["split"] == "").to_numpy()
+    if not rest.any():
+        return frame
+    if ratios[:2].sum() <= 0:
+        outcome.unlisted_dropped = frame.loc[rest, "video"].nunique()
+        return frame[~rest].copy()
+    train_val = np.array([ratios[0], ratios[1], 0.0]) / ratios[:2].sum()
+    frame.loc[rest, "split"] = _assigned(frame, rest, train_val, seed)
+    return frame
