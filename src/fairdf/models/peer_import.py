@@ -23,6 +23,7 @@ from torch import Tensor
 
 from fairdf.errors import CheckpointError, UnknownNameError
 from fairdf.models.config import PLAIN_METHODS, DetectorConfig
+from fairdf.models.efficientnet_keys import b4_trunk_key
 from fairdf.models.reference_import import (
     ImportedState,
     convert_reference_state,
@@ -51,6 +52,12 @@ class PeerDetector:
     mean: tuple[float, float, float] = FAIRDF_MEAN
     std: tuple[float, float, float] = FAIRDF_STD
     unused: tuple[str, ...] = ()  # key prefixes stored but never used at inference
+
+    def __post_init__(self) -> None:
+        # fairdf feeds every model pixels / 127.5 - 1; another normalisation would need
+        # an input adapter, which no supported source does
+        if (self.mean, self.std) != (FAIRDF_MEAN, FAIRDF_STD):
+            raise ValueError(f"{self.source} {self.name}: mean/std other than 0.5 need an adapter")
 
     @property
     def fake(self) -> str:
@@ -117,62 +124,6 @@ def convert_plain(peer: PeerDetector, state: Mapping[str, Tensor], source: str) 
     return _checked(peer, converted, source, dropped, _plain_source_key, peer.config())
 
 
-# efficientnet_pytorch's EfficientNet-B4 -> timm's: 32 blocks in stages of these sizes
-B4_STAGES = (2, 4, 4, 6, 6, 8, 2)
-B4_TOP = {
-    "_conv_stem.": "conv_stem.",
-    "_bn0.": "bn1.",
-    "_conv_head.": "conv_head.",
-    "_bn1.": "bn2.",
-}
-B4_SEPARABLE = {  # the first stage: no expansion (timm DepthwiseSeparableConv)
-    "_depthwise_conv.": "conv_dw.",
-    "_bn1.": "bn1.",
-    "_se_reduce.": "se.conv_reduce.",
-    "_se_expand.": "se.conv_expand.",
-    "_project_conv.": "conv_pw.",
-    "_bn2.": "bn2.",
-}
-B4_INVERTED = {  # the other stages (timm InvertedResidual)
-    "_expand_conv.": "conv_pw.",
-    "_bn0.": "bn1.",
-    "_depthwise_conv.": "conv_dw.",
-    "_bn1.": "bn2.",
-    "_se_reduce.": "se.conv_reduce.",
-    "_se_expand.": "se.conv_expand.",
-    "_project_conv.": "conv_pwl.",
-    "_bn2.": "bn3.",
-}
-
-
-def _b4_block(index: int) -> tuple[int, int]:
-    """Flat block number -> (stage, position in the stage)."""
-    for stage, size in enumerate(B4_STAGES):
-        if index < size:
-            return stage, index
-        index -= size
-    raise KeyError(index)
-
-
-def _b4_trunk_key(local: str) -> str | None:
-    """A key under `efficientnet.` (efficientnet_pytorch) -> timm's, or None if unknown."""
-    if local.startswith("_blocks."):
-        _, number, rest = local.split(".", 2)
-        try:
-            stage, position = _b4_block(int(number))
-        except (KeyError, ValueError):
-            return None
-        table = B4_SEPARABLE if stage == 0 else B4_INVERTED
-        for old, new in table.items():
-            if rest.startswith(old):
-                return f"blocks.{stage}.{position}.{new}{rest[len(old) :]}"
-        return None
-    for old, new in B4_TOP.items():
-        if local.startswith(old):
-            return new + local[len(old) :]
-    return None
-
-
 def convert_efficientnet(
     peer: PeerDetector, state: Mapping[str, Tensor], source: str
 ) -> ImportedState:
@@ -185,7 +136,7 @@ def convert_efficientnet(
         if key.startswith("backbone.last_layer."):
             ours = "head.linear." + key.rsplit(".", 1)[-1]
         elif key.startswith("backbone.efficientnet."):
-            trunk = _b4_trunk_key(key[len("backbone.efficientnet.") :])
+            trunk = b4_trunk_key(key[len("backbone.efficientnet.") :])
             ours = None if trunk is None else "encoder.trunk." + trunk
         else:
             ours = None
