@@ -35,10 +35,16 @@ def test_aiface_csv_becomes_a_manifest_with_its_attribute_names(tmp_path, capsys
     raw, frame = pd.read_csv(source), pd.read_csv(out)
     assert list(frame["img_path"]) == list(raw["Image Path"])
     assert list(frame["label"]) == list(raw["Target"])
-    assert list(frame["skin_tone"]) == list(raw["Ground Truth Skin Tone"])
+    assert list(frame["skin_tone"]) == list(raw["Ground Truth Skin Tone"])  # Monk scale
     assert {"gender", "age", "intersection", "uncertainty_score_gender"} <= set(frame.columns)
+    # the README's codes (version 2): gender 1 male, 0 female; age 0 child ... 5 senior
+    genders = {0: "female", 1: "male"}
+    assert list(frame["gender"]) == [genders[g] for g in raw["Ground Truth Gender"]]
+    ages = {0: "child", 1: "youth", 3: "adult", 4: "middle-aged"}
+    assert list(frame["age"].astype(str)) == [ages.get(a, str(a)) for a in raw["Ground Truth Age"]]
+    assert "age=2" in capsys.readouterr().err  # a code the README does not name
     declared = yaml.safe_load((tmp_path / "manifest.attributes.yaml").read_text())["attributes"]
-    assert declared["age"] == [str(v) for v in sorted(raw["Ground Truth Age"].unique())]
+    assert set(declared["age"]) == {ages.get(a, str(a)) for a in raw["Ground Truth Age"]}
     scheme = parse_attributes([str(tmp_path / "manifest.attributes.yaml")])
     manifest = read_manifest(out, scheme, role="test", check_files=False)
     expected = [
@@ -81,3 +87,27 @@ def test_other_layouts_are_one_line_errors_naming_the_expected_columns(tmp_path,
     assert main(["import", "deepfakebench", str(bad), "--out", str(tmp_path / "d")]) == 2
     assert "expected {dataset: {label_name:" in capsys.readouterr().err
     assert not (tmp_path / "d").exists()
+
+
+def test_aiface_version_1_codes_root_and_raw_codes(tmp_path, capsys):
+    source = tmp_path / "v1.csv"
+    pd.DataFrame(
+        {
+            "Image Path": ["a/1.png", "/abs/2.png"],
+            "Ground Truth Gender": [1, 0],
+            "Ground Truth Age": [2, 3],
+            "Ground Truth Race": [0, 2],
+            "Target": [0, 1],
+        }
+    ).to_csv(source, index=False)
+    out = tmp_path / "m.csv"
+    assert (
+        main(["import", "aiface", str(source), "--out", str(out), "--root", str(tmp_path / "imgs")])
+        == 0
+    )
+    frame = pd.read_csv(out)
+    assert list(frame["race"]) == ["asian", "black"] and list(frame["age"]) == ["senior", "others"]
+    assert list(frame["img_path"]) == [str(tmp_path / "imgs" / "a" / "1.png"), "/abs/2.png"]
+    raw = tmp_path / "raw.csv"
+    assert main(["import", "aiface", str(source), "--out", str(raw), "--codes"]) == 0
+    assert list(pd.read_csv(raw)["race"]) == [0, 2]

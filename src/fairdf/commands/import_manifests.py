@@ -24,9 +24,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         step = formats.add_parser(name, help=summary, description=summary)
         step.add_argument("source", help=source_help)
         step.add_argument("--out", required=True, help=out_help)
+        if name == "aiface":
+            step.add_argument(
+                "--root",
+                metavar="DIR",
+                help="the folder the CSV's image paths are relative to (written absolute; "
+                "default: paths kept, so relative to the manifest's folder)",
+            )
+            step.add_argument(
+                "--codes",
+                action="store_true",
+                help="keep the numeric attribute codes (default: named, as the "
+                "benchmark's README defines them)",
+            )
 
 
 def run(args: argparse.Namespace) -> int:
+    import sys
     from pathlib import Path
 
     import yaml
@@ -43,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
     if out.exists() and (args.format == "deepfakebench" or out.is_dir()):
         raise DataError(f"--out {out} exists; choose another name or remove it")
     if args.format == "aiface":
-        frame, scheme = read_aiface(source)
+        root = Path(args.root).expanduser().resolve() if args.root else None
+        frame, scheme, unnamed = read_aiface(source, root=root, codes=not args.codes)
         attributes = out.with_name(f"{out.stem}.attributes.yaml")
         with atomic_path(out) as tmp:
             frame.to_csv(tmp, index=False)
@@ -51,6 +66,12 @@ def run(args: argparse.Namespace) -> int:
             attributes, yaml.safe_dump({"attributes": scheme.to_dict()}, sort_keys=False)
         )
         print(f"wrote {out} ({len(frame)} images) and {attributes} ({scheme.name})")
+        if unnamed:
+            print(
+                f"warning: codes the benchmark's README does not name, kept as written: "
+                f"{', '.join(unnamed)}",
+                file=sys.stderr,
+            )
         return 0
     splits = read_deepfakebench(source)
     with atomic_path(out) as tmp:

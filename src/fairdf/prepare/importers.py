@@ -4,9 +4,11 @@ AI-Face-FairnessBench annotation CSV (one row per image):
     Image Path, Target (0 real / 1 fake), Ground Truth Gender / Age / Race (or Skin
     Tone), optionally Intersection, Uncertainty Score ..., Predicted Age
 -> img_path, label, one column per attribute named without its "Ground Truth " prefix,
-   snake_case (`gender`, `age`, `race`, `skin_tone`), values kept as written; the
-   other columns carried along in snake_case. The attribute scheme found (every value
-   seen, in sorted order) is returned, to declare as `data.attributes` / `--attributes`.
+   snake_case (`gender`, `age`, `race`, `skin_tone`), numeric codes named as the
+   benchmark's README defines them (`AIFACE_CODES`; a code it does not define is kept
+   as written and reported); the other columns carried along in snake_case. The
+   attribute scheme found (every value seen, in sorted order) is returned, to declare as
+   `data.attributes` / `--attributes`.
 
 DeepfakeBench dataset JSON:
     {dataset: {label_name: {split: [{compression:}] {video: {"label": name, "frames": [...]}}}}}
@@ -34,12 +36,62 @@ DEEPFAKEBENCH_EXPECTED = (
 )
 
 
+# The codes of AI-Face-FairnessBench's README. Version 2 (with "Skin Tone", on the Monk
+# scale, kept as its number): its age list reads 0, 1, 3, 4, 5 (no 2). Version 1 (with
+# "Race") has its own age codes. A file is version 1 when it has a race column.
+AIFACE_GENDER = {"0": "female", "1": "male"}
+AIFACE_CODES = {
+    2: {
+        "gender": AIFACE_GENDER,
+        "age": {"0": "child", "1": "youth", "3": "adult", "4": "middle-aged", "5": "senior"},
+    },
+    1: {
+        "gender": AIFACE_GENDER,
+        "age": {"0": "young", "1": "middle-aged", "2": "senior", "3": "others"},
+        "race": {"0": "asian", "1": "white", "2": "black", "3": "others"},
+    },
+}
+
+
+def aiface_version(attributes: list[str]) -> int:
+    """1 for the first annotation release (race), 2 for the second (skin tone)."""
+    return 1 if "race" in attributes else 2
+
+
+def name_codes(frame: pd.DataFrame, attributes: list[str]) -> list[str]:
+    """Replace numeric codes by their names in place; the codes no table names, listed."""
+    codes = AIFACE_CODES[aiface_version(attributes)]
+    unnamed = []
+    for attribute in attributes:
+        table = codes.get(attribute)
+        if table is None:
+            continue
+        values = frame[attribute].map(lambda v: _code(v))
+        unknown = sorted(set(values) - set(table) - {""}, key=_natural)
+        unnamed += [f"{attribute}={code}" for code in unknown]
+        frame[attribute] = values.map(lambda v, t=table: t.get(v, v))
+    return unnamed
+
+
+def _code(value: str) -> str:
+    """'1', '1.0' -> '1' (codes written as floats by some exports)."""
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    return str(int(number)) if number.is_integer() else value
+
+
 def snake_case(name: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", name.strip().lower()).strip("_")
 
 
-def read_aiface(path: Path) -> tuple[pd.DataFrame, AttributeScheme]:
-    """An AI-Face-FairnessBench annotation CSV -> (manifest frame, its attribute scheme)."""
+def read_aiface(
+    path: Path, *, root: Path | None = None, codes: bool = True
+) -> tuple[pd.DataFrame, AttributeScheme, list[str]]:
+    """An AI-Face-FairnessBench annotation CSV -> (manifest frame, its attribute scheme,
+    the codes left unnamed). `root` prefixes relative image paths; `codes` False keeps
+    the numeric codes."""
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError):
@@ -60,7 +112,10 @@ def read_aiface(path: Path) -> tuple[pd.DataFrame, AttributeScheme]:
             f"{path}, line {line}, column '{AIFACE_TARGET}': "
             f"'{raw[AIFACE_TARGET].iloc[line - 2]}' is not 0 (real) or 1 (fake)"
         )
-    frame = pd.DataFrame({"img_path": raw[AIFACE_PATH].str.strip(), "label": label.astype(int)})
+    paths = raw[AIFACE_PATH].str.strip()
+    if root is not None:
+        paths = paths.map(lambda p: p if Path(p).is_absolute() else str(Path(root) / p))
+    frame = pd.DataFrame({"img_path": paths, "label": label.astype(int)})
     names = {}
     for column in attributes:
         name = snake_case(column[len(AIFACE_PREFIX) :])
@@ -69,8 +124,9 @@ def read_aiface(path: Path) -> tuple[pd.DataFrame, AttributeScheme]:
     for column in raw.columns:
         if column not in (AIFACE_PATH, AIFACE_TARGET, *attributes):
             frame[snake_case(column)] = raw[column]
+    unnamed = name_codes(frame, list(names)) if codes else []
     values = {name: sorted(set(frame[name]) - {""}, key=_natural) for name in names}
-    return frame, scheme_from_mapping(values, f"{path} (values found per attribute)")
+    return frame, scheme_from_mapping(values, f"{path} (values found per attribute)"), unnamed
 
 
 def _natural(value: str) -> tuple:
