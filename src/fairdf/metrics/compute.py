@@ -181,8 +181,9 @@ def compute_metrics(
         cluster_by=cluster_by if n_bootstrap else None,
         seed=int(seed) if n_bootstrap else None,
     )
+    clusters = column_view(table, cluster_by).codes if cluster_by else None
+    own_resamples = n_bootstrap if statistics is None else 0  # a paired caller has its own
     if n_bootstrap and statistics is None:
-        clusters = column_view(table, cluster_by).codes if cluster_by else None
         all_views = [overall_view(len(table)), *views]
         statistics = bootstrap_statistics(
             table.label,
@@ -200,13 +201,12 @@ def compute_metrics(
         # resamples where a statistic was undefined (e.g. no real image drawn for a
         # group); its interval uses the other resamples
         result.meta["bootstrap_undefined"] = interval.undefined
-    clusters = column_view(table, cluster_by).codes if cluster_by else None
     result.methods = method_table(
         table.frame,
         table.label,
         table.score,
         held_out=held_out,
-        n_bootstrap=n_bootstrap,
+        n_bootstrap=own_resamples,
         ci=ci,
         clusters=clusters,
         seed=seed,
