@@ -80,6 +80,15 @@ def _unicode_error(exc: UnicodeDecodeError) -> str:
     )
 
 
+# how torch's zip writer and safetensors report a file they could not write (a full disk)
+WRITER_FAILURES = ("inline_container", "PytorchStreamWriter", "StorageFull", "code: 28")
+
+
+def _writer_failed(exc: BaseException) -> bool:
+    writer = isinstance(exc, RuntimeError) or type(exc).__name__ == "SafetensorError"
+    return writer and any(mark in str(exc) for mark in WRITER_FAILURES)
+
+
 def _is_bomb(exc: BaseException) -> bool:
     image = sys.modules.get("PIL.Image")
     bomb = getattr(image, "DecompressionBombError", None)
@@ -101,6 +110,11 @@ def user_message(exc: BaseException) -> str | None:
         return one_line(_os_error(exc))
     if isinstance(exc, UnicodeDecodeError):
         return _unicode_error(exc)
+    if _writer_failed(exc):
+        return one_line(
+            f"could not write the output ({text.strip().splitlines()[0]}): most likely the "
+            "disk is full; free some space or choose an output on another disk"
+        )
     if _is_bomb(exc):
         return one_line(f"{text}; raise the limit with FAIRDF_MAX_IMAGE_PIXELS if you trust it")
     return None

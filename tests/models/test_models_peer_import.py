@@ -147,3 +147,19 @@ def test_bad_files_give_one_line_and_write_nothing(tmp_path, capsys, damage):
     assert not out.exists() and list(tmp_path.iterdir()) == [path]
     if damage == "missing_key":
         assert "1 missing keys (backbone.block3.rep.2.weight)" in captured.err
+
+
+def test_a_full_disk_while_writing_is_one_line_and_writes_nothing(tmp_path, capsys, monkeypatch):
+    import safetensors.torch
+
+    def full(*args, **kwargs):
+        raise RuntimeError("[enforce fail at inline_container.cc:672] PytorchStreamWriter failed")
+
+    monkeypatch.setattr(safetensors.torch, "save_file", full)
+    torch.save(_source_state("aiface-xception"), tmp_path / "released.pth")
+    out = tmp_path / "imported"
+    args = ["import-checkpoint", str(tmp_path / "released.pth"), str(out), "--from", "aiface"]
+    assert main([*args, "--detector", "xception"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "disk is full" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["released.pth"]
