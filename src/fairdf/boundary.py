@@ -81,12 +81,21 @@ def _unicode_error(exc: UnicodeDecodeError) -> str:
 
 
 # how torch's zip writer and safetensors report a file they could not write (a full disk)
-WRITER_FAILURES = ("inline_container", "PytorchStreamWriter", "StorageFull", "code: 28")
+TORCH_WRITE_FAILURES = ("inline_container", "PytorchStreamWriter", "enforce fail")
+FULL_DISK_MARKS = (*TORCH_WRITE_FAILURES, "StorageFull", "code: 28", "No space left")
+
+
+def writer_error(exc: BaseException) -> bool:
+    """True for an error of torch's or safetensors' writer (not an OSError)."""
+    return isinstance(exc, RuntimeError) or type(exc).__name__ == "SafetensorError"
+
+
+def full_disk_mark(exc: BaseException) -> bool:
+    return any(mark in str(exc) for mark in FULL_DISK_MARKS)
 
 
 def _writer_failed(exc: BaseException) -> bool:
-    writer = isinstance(exc, RuntimeError) or type(exc).__name__ == "SafetensorError"
-    return writer and any(mark in str(exc) for mark in WRITER_FAILURES)
+    return writer_error(exc) and full_disk_mark(exc)
 
 
 def _is_bomb(exc: BaseException) -> bool:

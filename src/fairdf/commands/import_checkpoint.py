@@ -34,16 +34,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from fairdf.errors import CheckpointError, ConfigError
+    from fairdf.errors import ConfigError
     from fairdf.models.peer_import import import_peer_checkpoint
-    from fairdf.paths import check_output_folder
 
-    out_dir = Path(args.out_dir)
-    check_output_folder(out_dir, "output folder")
-    if out_dir.exists() and not args.overwrite:
-        raise CheckpointError(
-            f"{out_dir} exists; pass --overwrite to replace it or choose another folder"
-        )
+    out_dir = checkpoint_folder(Path(args.out_dir), args.overwrite)
     name = args.detector or ("pg_fdd" if args.origin == "official" else None)
     if name is None:
         raise ConfigError(f"--detector: name the {args.origin} detector (see --help)")
@@ -62,6 +56,19 @@ def run(args: argparse.Namespace) -> int:
             f"inference: {', '.join(_prefixes(result.imported.dropped))}"
         )
     return 0
+
+
+def checkpoint_folder(out_dir, overwrite: bool):
+    """`out_dir` once it can be written: not a file, and replaced only with --overwrite."""
+    from fairdf.errors import CheckpointError
+    from fairdf.paths import check_output_folder
+
+    check_output_folder(out_dir, "output folder")
+    if out_dir.exists() and not overwrite:
+        raise CheckpointError(
+            f"{out_dir} exists; pass --overwrite to replace it or choose another folder"
+        )
+    return out_dir
 
 
 def _prefixes(keys: list[str]) -> list[str]:

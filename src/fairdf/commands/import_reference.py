@@ -37,16 +37,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from fairdf.errors import CheckpointError
+    from fairdf.commands.import_checkpoint import checkpoint_folder
     from fairdf.models.reference_import import import_reference
-    from fairdf.paths import check_output_folder
 
-    out_dir = Path(args.out_dir)
-    check_output_folder(out_dir, "output folder")
-    if out_dir.exists() and not args.overwrite:
-        raise CheckpointError(
-            f"{out_dir} exists; pass --overwrite to replace it or choose another folder"
-        )
+    out_dir = checkpoint_folder(Path(args.out_dir), args.overwrite)
     imported = import_reference(
         args.reference,
         out_dir,

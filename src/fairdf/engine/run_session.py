@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from fairdf.boundary import full_disk_mark, writer_error
 from fairdf.config import RunConfig, dump_config, load_config
 from fairdf.engine import run_dir as layout
 from fairdf.engine.resume import check_changes, check_epochs, config_changes
@@ -182,7 +183,7 @@ class RunSession:
         where = getattr(exc, "filename", None) or path
         reason = getattr(exc, "strerror", None) or str(exc).splitlines()[-1].strip()
         code = getattr(exc, "errno", None)
-        if code == errno.ENOSPC or "space" in reason.lower() or _full_disk(exc):
+        if code == errno.ENOSPC or "space" in reason.lower() or full_disk_mark(exc):
             then = (f"then {resume_command(self.run_dir)}" if self.completed or self.resume
                     else "then start again")  # fmt: skip
             return (
@@ -235,20 +236,9 @@ class RunSession:
 
 
 # how torch.save (PyTorch's zip writer) and safetensors report a write the disk refused
-TORCH_WRITE_FAILURES = ("inline_container", "PytorchStreamWriter", "enforce fail")
-FULL_DISK_MARKS = (*TORCH_WRITE_FAILURES, "StorageFull", "code: 28", "No space left")
-
-
 def _failed_write(exc: Exception) -> bool:
     """A checkpoint writer's error that means the file could not be written."""
-    if not isinstance(exc, RuntimeError) and type(exc).__name__ != "SafetensorError":
-        return False
-    text = str(exc)
-    return "writ" in text or any(mark in text for mark in FULL_DISK_MARKS)
-
-
-def _full_disk(exc: Exception) -> bool:
-    return any(mark in str(exc) for mark in FULL_DISK_MARKS)
+    return writer_error(exc) and ("writ" in str(exc) or full_disk_mark(exc))
 
 
 def _first_missing(path: Path) -> Path | None:

@@ -18,12 +18,13 @@ from typing import Any
 
 from fairdf.errors import DataError
 from fairdf.metrics.compute import MetricsResult
+from fairdf.metrics.tables import FEW_IMAGES, _few
+from fairdf.report.tables import percent
 
 CARD_METRICS = (("auc", "AUC"), ("acc", "ACC"), ("eer", "EER"), ("ap", "AP"))
 PAPER_FAIRNESS = ("F_FPR", "F_OAE", "F_DP", "F_MEO")
 GROUP_RATES = ("auc", "acc", "fpr", "tpr")
 CARD_BOOTSTRAP = 1000
-FEW_IMAGES = 10  # the tables' rule: intervals from fewer images of the rarer class
 
 
 @dataclass
@@ -237,15 +238,10 @@ def _metrics_section() -> str:
     )
 
 
-def _percent(value: Any, digits: int = 2) -> str:
-    number = _number(value)
-    return "n/a" if number is None else f"{100 * number:.{digits}f}"
-
-
 def _with_interval(value: Any, interval: Any, digits: int = 2) -> str:
-    text = _percent(value, digits)
+    text = percent(value, digits)
     if interval:
-        text += f" [{_percent(interval[0], digits)}, {_percent(interval[1], digits)}]"
+        text += f" [{percent(interval[0], digits)}, {percent(interval[1], digits)}]"
     return text
 
 
@@ -306,7 +302,7 @@ def _group_table(result: MetricsResult, view: str) -> list[str]:
     ]
     for group, row in result.groups[view].iterrows():
         real, fake = int(row["n_real"]), int(row["n_fake"])
-        few = real + fake > 0 and min(real, fake) < FEW_IMAGES
+        few = _few(real, fake)
         bounds = intervals.get(str(group), {})
         cells = [_with_interval(row[key], bounds.get(key)) for key in GROUP_RATES]
         label = f"{group}{' *' if few else ''}"
